@@ -129,8 +129,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   for (const [id, variable] of Object.entries(TOOL_PORT_VARIABLES) as [ToolId, string][]) {
     toolPorts[id] = port(env, variable, defaults[id]);
   }
+  const studioPort = port(env, "PORT", 8080);
+  const taken = new Map<number, string>([[studioPort, "PORT"]]);
+  for (const [id, variable] of Object.entries(TOOL_PORT_VARIABLES) as [ToolId, string][]) {
+    const other = taken.get(toolPorts[id]);
+    if (other) throw new ConfigError(variable, `port ${toolPorts[id]} is already used by ${other}`);
+    taken.set(toolPorts[id], variable);
+  }
   return {
-    port: port(env, "PORT", 8080),
+    port: studioPort,
     host,
     workspaceDir,
     repoDir,

@@ -2,7 +2,7 @@
  * The five tools as data. Everything the studio does with a tool (scripts, port, readiness, installed
  * check, output folder) is read from here; no code branches on a tool id.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { TOOL_PORT_VARIABLES, type Config, type ToolId } from "../config.js";
 
@@ -115,10 +115,18 @@ export function scriptPath(tool: ToolDefinition, action: ToolAction, repoDir: st
   return path.join(repoDir, tool.folder, `${action}_${tool.stem}.sh`);
 }
 
+/**
+ * Whether a tool is installed: its start script exists, or its folder under WORKSPACE_DIR exists. The
+ * studio itself makes `ComfyUI/output/{user}` for every user, so a folder that holds only `output` does not
+ * count as an installed ComfyUI.
+ */
 export function isInstalled(tool: ToolDefinition, config: Pick<Config, "repoDir" | "workspaceDir">): boolean {
-  return tool.installedDir === null
-    ? existsSync(scriptPath(tool, "start", config.repoDir))
-    : existsSync(path.join(config.workspaceDir, tool.installedDir));
+  if (tool.installedDir === null) return existsSync(scriptPath(tool, "start", config.repoDir));
+  try {
+    return readdirSync(path.join(config.workspaceDir, tool.installedDir)).some((entry) => entry !== "output");
+  } catch {
+    return false;
+  }
 }
 
 /** What a person is told to do when a tool is not installed. */

@@ -1,0 +1,93 @@
+/**
+ * createApp(studio): the Express app with its middleware and routes. Tests build it directly.
+ *
+ * ```ts
+ * const studio = await createStudio(config, { logger });
+ * await request(createApp(studio)).get("/healthz").expect(200);
+ * ```
+ */
+import path from "node:path";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
+import { errorHandler, jsonOnly, loginGate, notFoundHandler, sameOrigin } from "./http/middleware.js";
+import { debugRoutes } from "./http/routes/debug.js";
+import { jobRoutes } from "./http/routes/jobs.js";
+import { logRoutes } from "./http/routes/logs.js";
+import { modelRoutes } from "./http/routes/models.js";
+import { pageRoutes, VIEWS_DIR } from "./http/routes/pages.js";
+import { sessionRoutes } from "./http/routes/session.js";
+import { toolRoutes } from "./http/routes/tools.js";
+import { sessionMiddleware } from "./http/session.js";
+import type { Studio } from "./studio.js";
+
+/** GETs polled by every open page: logged at debug level when they succeed. */
+const POLLED = /^\/(logs|tools|tool_status|jobs|models|healthz|custom_nodes)(\/|$)/;
+
+export function createApp(studio: Studio): Express {
+  const app = express();
+  app.set("trust proxy", true);
+  app.set("etag", false);
+  app.disable("x-powered-by");
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(
+    pinoHttp({
+      logger: studio.logger,
+      customLogLevel: (req, res, error) => {
+        if (error || res.statusCode >= 500) return "error";
+        if (res.statusCode >= 400) return "warn";
+        return req.method === "GET" && POLLED.test(req.url ?? "") ? "debug" : "info";
+      },
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  const root = path.resolve(VIEWS_DIR, "..", "..");
+  app.use("/static", express.static(path.join(root, "dist", "public"), { maxAge: "1h" }));
+  app.use("/static", express.static(path.join(root, "server", "public"), { maxAge: "1h", index: false }));
+
+  app.use(
+    sessionMiddleware({
+      stateDir: studio.config.stateDir,
+      secret: studio.sessionSecret,
+      logger: studio.logger,
+      onBadSession: (message) => studio.events.push(message),
+    }),
+  );
+  app.use(sameOrigin);
+  app.use(jsonOnly);
+  app.use(express.json({ limit: "1mb", strict: true }));
+  app.use(loginGate(studio.config.secrets.studioPassword !== undefined));
+
+  app.use(pageRoutes(studio));
+  app.use(debugRoutes(studio));
+  app.use(sessionRoutes(studio));
+  app.use(toolRoutes(studio));
+  app.use(jobRoutes(studio));
+  app.use(logRoutes(studio));
+  app.use(modelRoutes(studio));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler());
+  return app;
+}

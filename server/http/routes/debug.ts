@@ -1,0 +1,30 @@
+/** Operators' views: /healthz and /debug. */
+import { Router } from "express";
+import { publicConfig } from "../../config.js";
+import { publicJob } from "../../jobs/runner.js";
+import type { Studio } from "../../studio.js";
+import { who } from "../session.js";
+
+export function debugRoutes(studio: Studio): Router {
+  const router = Router();
+
+  router.get("/healthz", (_req, res) => {
+    res.json({ success: true, ok: true });
+  });
+
+  router.get("/debug", (req, res) => {
+    const me = who(req, studio.users);
+    res.json({
+      success: true,
+      users: studio.users.names,
+      admins: studio.users.admins,
+      session: { artist: me.artist, admin_mode: me.adminMode },
+      tools: studio.tools.supervisors.map((supervisor) => supervisor.status(req.hostname)),
+      jobs: studio.jobs.list().map(publicJob),
+      warnings: studio.warnings(),
+      config: publicConfig(studio.config),
+    });
+  });
+
+  return router;
+}

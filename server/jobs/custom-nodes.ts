@@ -1,0 +1,60 @@
+/**
+ * The ComfyUI custom nodes list: `setup/custom-nodes/nodes.txt`, one git URL a line, `#` comments.
+ *
+ * ```ts
+ * await listCustomNodes(config); // [{ name: "rgthree-comfy", repo_url: "https://github.com/...", installed: true }]
+ * ```
+ */
+import { existsSync, promises as fs } from "node:fs";
+import path from "node:path";
+import type { Config } from "../config.js";
+
+export interface CustomNode {
+  name: string;
+  repo_url: string;
+  installed: boolean;
+}
+
+export const CUSTOM_NODE_ACTIONS = ["install", "update"] as const;
+
+export function nodesFile(repoDir: string): string {
+  return path.join(repoDir, "setup", "custom-nodes", "nodes.txt");
+}
+
+export function customNodesScript(repoDir: string, action: (typeof CUSTOM_NODE_ACTIONS)[number]): string {
+  return path.join(repoDir, "setup", "custom-nodes", `${action}_custom_nodes.sh`);
+}
+
+/** The folder name git gives a clone of `url`, or null when it is not a usable name. */
+export function repoName(url: string): string | null {
+  const last = url.replace(/\/+$/, "").split("/").pop() ?? "";
+  const name = last.replace(/\.git$/, "");
+  return /^[A-Za-z0-9._-]+$/.test(name) && !/^\.+$/.test(name) ? name : null;
+}
+
+export function parseNodesList(text: string): { url: string; name: string }[] {
+  const nodes: { url: string; name: string }[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*$/, "").trim();
+    if (line === "") continue;
+    const url = line.split(/\s+/)[0]!;
+    const name = repoName(url);
+    if (name && /^(https?:\/\/|git@)/.test(url)) nodes.push({ url, name });
+  }
+  return nodes;
+}
+
+export async function listCustomNodes(config: Pick<Config, "repoDir" | "workspaceDir">): Promise<CustomNode[]> {
+  let text = "";
+  try {
+    text = await fs.readFile(nodesFile(config.repoDir), "utf8");
+  } catch {
+    return [];
+  }
+  const root = path.join(config.workspaceDir, "ComfyUI", "custom_nodes");
+  return parseNodesList(text).map(({ url, name }) => ({
+    name,
+    repo_url: url,
+    installed: existsSync(path.join(root, name)),
+  }));
+}

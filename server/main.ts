@@ -1,0 +1,65 @@
+/**
+ * The studio's entry: read the configuration, start the studio, listen, and shut down cleanly on SIGTERM or
+ * SIGINT (stop listening, let requests finish, exit within 5 s). Tools keep running; the next start takes
+ * them back.
+ */
+import { createApp } from "./app.js";
+import { ConfigError, loadConfig, publicConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { createStudio } from "./studio.js";
+
+const SHUTDOWN_MS = 5_000;
+
+async function main(): Promise<void> {
+  const logger = createLogger();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`comfystudio: invalid configuration: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  logger.info(
+    { ...publicConfig(config), port: config.port, host: config.host, tool_ports: config.toolPorts, stop_grace_ms: config.stopGraceMs },
+    "configuration",
+  );
+  const studio = await createStudio(config, { logger });
+  const app = createApp(studio);
+  const server = app.listen(config.port, config.host);
+  server.on("listening", () => logger.info({ url: `http://${config.host}:${config.port}` }, "studio listening"));
+  server.on("error", (error) => {
+    logger.fatal({ err: error }, `the studio cannot listen on ${config.host}:${config.port}`);
+    process.exit(1);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.warn("requests did not finish in time; exiting");
+      process.exit(0);
+    }, SHUTDOWN_MS - 500);
+    force.unref();
+    server.close(() => {
+      void studio.close().finally(() => {
+        logger.info("stopped");
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`comfystudio: could not start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// The studio page's script: filled in by the page work.
+export {};

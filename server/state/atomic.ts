@@ -1,0 +1,76 @@
+/**
+ * Atomic JSON files: a write goes to a temp file in the same folder, is flushed, then renamed over the
+ * old one, so a crash or a full disk never leaves a half-written file (the old one survives).
+ *
+ * ```ts
+ * const file = new JsonFile<State>(path.join(stateDir, "state.json"));
+ * const { value, warning } = await file.read(); // a bad file is kept as state.json.bad-{time}
+ * await file.write({ tools: [] });
+ * ```
+ */
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+
+export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(temp, "wx", mode);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.rename(temp, file);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface ReadResult<T> {
+  value: T | undefined;
+  /** Set when the file was there but unreadable: a sentence for /debug. */
+  warning?: string;
+}
+
+export class JsonFile<T> {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly file: string,
+    private readonly options: { mode?: number; validate?: (value: unknown) => T } = {},
+  ) {}
+
+  /** Reads the file; a missing file is `undefined`, a broken one is set aside with a warning. */
+  async read(): Promise<ReadResult<T>> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { value: undefined };
+      return { value: undefined, warning: `${this.file} could not be read (${(error as Error).message}).` };
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return { value: this.options.validate ? this.options.validate(parsed) : (parsed as T) };
+    } catch (error) {
+      const copy = `${this.file}.bad-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+      await fs.copyFile(this.file, copy).catch(() => undefined);
+      const reason = error instanceof SyntaxError ? "it is not valid JSON" : (error as Error).message;
+      return {
+        value: undefined,
+        warning: `${path.basename(this.file)} was unreadable (${reason}); a copy was kept as ${copy} and the studio started from empty.`,
+      };
+    }
+  }
+
+  /** Writes `value` atomically; writes are applied in the order asked. */
+  write(value: T): Promise<void> {
+    const data = `${JSON.stringify(value, null, 2)}\n`;
+    const next = this.chain.then(() => writeFileAtomic(this.file, data, this.options.mode));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

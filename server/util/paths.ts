@@ -1,0 +1,12 @@
+import path from "node:path";
+
+/** Resolves `parts` under `root` and refuses any result outside it (`..`, absolute parts, NUL). */
+export function resolveInside(root: string, ...parts: string[]): string {
+  if (parts.some((part) => part.includes("\0"))) throw new Error("a path may not contain a NUL character");
+  const base = path.resolve(root);
+  const resolved = path.resolve(base, ...parts);
+  if (resolved !== base && !resolved.startsWith(base + path.sep)) {
+    throw new Error(`${resolved} is outside ${base}`);
+  }
+  return resolved;
+}

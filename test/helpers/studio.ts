@@ -1,0 +1,109 @@
+/**
+ * A studio in temp folders for tests: its own workspace, state folder and users file, the fixture repo's
+ * stand-in tools on free ports, and a supertest agent per "browser".
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import request from "supertest";
+import { createApp } from "../../server/app.js";
+import { loadConfig, TOOL_PORT_VARIABLES, type Config } from "../../server/config.js";
+import { createStudio, type Studio } from "../../server/studio.js";
+import { freePort } from "./ports.js";
+
+export const FIXTURE_REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "repo");
+
+export const DEFAULT_USERS = `USERS=(
+  "Rosa Macak Cizmesija"
+  "Razvan Matei:admin"
+  'Zoë Šimić'
+)
+`;
+
+export interface TestStudioOptions {
+  users?: string;
+  env?: Record<string, string>;
+  /** Reuse these folders (a restart of the same studio). */
+  dirs?: TestDirs;
+  settings?: Parameters<typeof createStudio>[1]["settings"];
+}
+
+export interface TestDirs {
+  root: string;
+  workspace: string;
+  state: string;
+  usersFile: string;
+  env: Record<string, string>;
+}
+
+export async function makeDirs(users = DEFAULT_USERS): Promise<TestDirs> {
+  const root = mkdtempSync(path.join(os.tmpdir(), "studio-test-"));
+  const workspace = path.join(root, "workspace");
+  const state = path.join(root, "state");
+  mkdirSync(workspace, { recursive: true });
+  const usersFile = path.join(root, "artist_names.sh");
+  writeFileSync(usersFile, users);
+  const env: Record<string, string> = {
+    WORKSPACE_DIR: workspace,
+    STATE_DIR: state,
+    USERS_FILE: usersFile,
+    REPO_DIR: FIXTURE_REPO,
+    STOP_GRACE_MS: "1500",
+  };
+  for (const variable of Object.values(TOOL_PORT_VARIABLES)) env[variable] = String(await freePort());
+  env.PORT = String(await freePort());
+  return { root, workspace, state, usersFile, env };
+}
+
+export interface TestStudio {
+  studio: Studio;
+  config: Config;
+  dirs: TestDirs;
+  app: ReturnType<typeof createApp>;
+  agent: () => ReturnType<typeof request.agent>;
+  close: () => Promise<void>;
+}
+
+export async function startTestStudio(options: TestStudioOptions = {}): Promise<TestStudio> {
+  const dirs = options.dirs ?? (await makeDirs(options.users));
+  const config = loadConfig({ ...dirs.env, ...options.env });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const studio = await createStudio(config, {
+    logger,
+    usersDebounceMs: 50,
+    settings: { readyIntervalMs: 50, foreignPollMs: 100, ...options.settings },
+  });
+  const app = createApp(studio);
+  return {
+    studio,
+    config,
+    dirs,
+    app,
+    agent: () => request.agent(app),
+    close: () => studio.close(),
+  };
+}
+
+/** Marks a tool folder as installed in the test workspace. */
+export function install(dirs: TestDirs, folder: string): void {
+  mkdirSync(path.join(dirs.workspace, folder), { recursive: true });
+  writeFileSync(path.join(dirs.workspace, folder, "main.py"), "# stand-in\n");
+}
+
+/** Sets how a stand-in tool behaves (see test/fixtures/repo/standin-tool.mjs). */
+export function standinMode(dirs: TestDirs, toolId: string, mode: string): void {
+  mkdirSync(path.join(dirs.workspace, ".standin"), { recursive: true });
+  writeFileSync(path.join(dirs.workspace, ".standin", `${toolId}.mode`), mode);
+}
+
+/** Sets how a stand-in job script behaves (see test/fixtures/repo/standin-job.sh). */
+export function jobMode(dirs: TestDirs, scriptStem: string, mode: string): void {
+  mkdirSync(path.join(dirs.workspace, ".standin", "jobs"), { recursive: true });
+  writeFileSync(path.join(dirs.workspace, ".standin", "jobs", `${scriptStem}.mode`), mode);
+}
+
+export function removeDirs(dirs: TestDirs): void {
+  rmSync(dirs.root, { recursive: true, force: true });
+}
