@@ -82,7 +82,7 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
     async close() {
       await users.stop();
       await jobs.close();
-      await tools.flush();
+      await tools.close();
     },
   };
 }

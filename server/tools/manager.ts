@@ -34,6 +34,7 @@ export class ToolManager {
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
   private loadWarning: string | undefined;
+  private closed = false;
 
   constructor(private readonly options: ToolManagerOptions) {
     const { config, logs, logger } = options;
@@ -76,7 +77,7 @@ export class ToolManager {
   }
 
   private scheduleSave(): void {
-    if (this.saveTimer) return;
+    if (this.saveTimer || this.closed) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       void this.save();
@@ -93,13 +94,14 @@ export class ToolManager {
     return this.saving;
   }
 
-  /** Waits for pending writes (used at shutdown). */
-  async flush(): Promise<void> {
+  /** Writes what is pending and stops saving: the tools run on, and the next studio takes them back. */
+  async close(): Promise<void> {
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
       await this.save();
     }
+    this.closed = true;
     await this.saving;
   }
 }
