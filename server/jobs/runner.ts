@@ -170,6 +170,7 @@ export class JobRunner {
   }
 
   private save(): Promise<void> {
+    if (this.closed) return this.saving;
     const keep = this.options.keep ?? 200;
     if (this.jobs.length > keep) {
       const active = (job: JobRecord) => job.status === "queued" || job.status === "running";
@@ -342,8 +343,9 @@ export class JobRunner {
     return job;
   }
 
-  /** Stops taking new jobs and waits for the files to be written (used at shutdown). */
+  /** Writes what is pending, then stops taking jobs and saving (used at shutdown). */
   async close(): Promise<void> {
+    await this.save();
     this.closed = true;
     await this.saving;
   }

@@ -134,6 +134,21 @@ export class DownloadAbortError extends Error {
   }
 }
 
+/** The files will not fit on the workspace's disk; nothing was downloaded. */
+export class NotEnoughSpaceError extends Error {
+  constructor(
+    readonly neededBytes: number,
+    readonly freeBytes: number,
+    readonly dir: string,
+  ) {
+    super(
+      `Not enough disk space on ${dir}: the download needs ${formatGB(neededBytes)}, ${formatGB(freeBytes)} free. ` +
+        `Free some space or choose fewer model sets.`,
+    );
+    this.name = "NotEnoughSpaceError";
+  }
+}
+
 /** Whether `error` is the rejection of a cancelled run. */
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === "AbortError";
@@ -559,10 +574,9 @@ export async function downloadSets(
           (unknownSizes > 0 ? ` (${unknownSizes} file${unknownSizes === 1 ? "" : "s"} of unknown size not counted)` : ""),
       );
       if (needed > free) {
-        throw new Error(
-          `Not enough disk space on ${spaceDir}: the download needs ${formatGB(needed)}, ${formatGB(free)} free. ` +
-            `Free some space or choose fewer model sets.`,
-        );
+        const error = new NotEnoughSpaceError(needed, free, spaceDir);
+        log(error.message);
+        throw error;
       }
     }
   }
@@ -633,6 +647,15 @@ export async function downloadSets(
         task.hash = undefined;
         task.hashedBytes = 0;
         throw new StartOver(`the server answered another byte range than asked; starting ${task.relDest} over`);
+      }
+      if (partSize > 0 && range.total !== undefined && task.size !== undefined && range.total !== task.size) {
+        res.destroy();
+        await fs.rm(task.part, { force: true });
+        task.size = range.total;
+        await remember(task.url, range.total);
+        task.hash = undefined;
+        task.hashedBytes = 0;
+        throw new StartOver(`the file on the server changed size; starting ${task.relDest} over`);
       }
       if (range.total !== undefined && range.total !== task.size) {
         task.size = range.total;

@@ -143,6 +143,8 @@ export async function openUrl(start: string, opts: OpenOptions): Promise<OpenRes
     const auth = authorizationFor(url, opts.tokens, tokenHosts);
     if (auth) headers.Authorization = auth;
     const res = await requestOnce(url, method, headers, opts.signal, opts.idleTimeoutMs ?? 60_000);
+    // An error before the caller attaches its reader must not go unhandled; the reader still sees it.
+    res.on("error", () => undefined);
     const status = res.statusCode ?? 0;
     const linked = Number(res.headers["x-linked-size"]);
     if (Number.isSafeInteger(linked) && linked >= 0) linkedSize = linked;
