@@ -32,7 +32,7 @@ export const sameOrigin: RequestHandler = (req, res, next) => {
   if (req.method !== "POST") return next();
   const origin = req.headers.origin;
   if (origin === undefined) return next();
-  let host: string | null = null;
+  let host: string | null;
   try {
     host = new URL(origin).host.toLowerCase();
   } catch {

@@ -45,7 +45,7 @@ export function parseNodesList(text: string): { url: string; name: string }[] {
 }
 
 export async function listCustomNodes(config: Pick<Config, "repoDir" | "workspaceDir">): Promise<CustomNode[]> {
-  let text = "";
+  let text: string;
   try {
     text = await fs.readFile(nodesFile(config.repoDir), "utf8");
   } catch {

@@ -32,7 +32,7 @@ import {
   type TokenKind,
   type Tokens,
 } from "./http.js";
-import { isInside } from "./manifest.js";
+import { isInside, urlProblem } from "./manifest.js";
 import { SizeCache } from "./sizeCache.js";
 
 export type { TokenKind, Tokens } from "./http.js";
@@ -234,7 +234,9 @@ interface GroupState {
   finished: boolean;
 }
 
-function parseContentRange(value: string | undefined): { start: number; end?: number; total?: number } | null {
+function parseContentRange(
+  value: string | undefined,
+): { start: number; end?: number; total?: number } | null {
   if (!value) return null;
   const m = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(value.trim());
   if (!m) return null;
@@ -282,7 +284,9 @@ function checkToken(kind: TokenKind, token: string | undefined): string | undefi
   const trimmed = token.trim();
   if (trimmed === "") return undefined;
   if (!/^[\x21-\x7e]+$/.test(trimmed)) {
-    throw new Error(`The ${TOKEN_NAMES[kind]} token contains characters a token cannot have (spaces or symbols).`);
+    throw new Error(
+      `The ${TOKEN_NAMES[kind]} token contains characters a token cannot have (spaces or symbols).`,
+    );
   }
   return trimmed;
 }
@@ -312,7 +316,8 @@ export async function downloadSets(
     civitai: checkToken("civitai", options.tokens.civitai),
   };
   const secrets = [tokens.hf, tokens.civitai].filter((t): t is string => t !== undefined);
-  const redact = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join("[token]"), text);
+  const redact = (text: string): string =>
+    secrets.reduce((out, secret) => out.split(secret).join("[token]"), text);
   const log = (line: string): void => {
     try {
       options.log(redact(line));
@@ -345,7 +350,14 @@ export async function downloadSets(
   const groups: GroupState[] = [];
   const tasks = new Map<string, Task>();
   for (const set of sets) {
-    const group: GroupState = { id: set.id, name: set.name, tasks: [], meter: new SpeedMeter(), lastEmit: 0, finished: false };
+    const group: GroupState = {
+      id: set.id,
+      name: set.name,
+      tasks: [],
+      meter: new SpeedMeter(),
+      lastEmit: 0,
+      finished: false,
+    };
     groups.push(group);
     for (const file of set.files) {
       const dest = path.resolve(file.dest);
@@ -430,7 +442,10 @@ export async function downloadSets(
     const size = task.size;
     const parts = [`${task.relDest}:`];
     if (size !== undefined && size > 0) {
-      parts.push(`${((task.done / size) * 100).toFixed(1)}%`, `${formatBytes(task.done)} / ${formatBytes(size)}`);
+      parts.push(
+        `${((task.done / size) * 100).toFixed(1)}%`,
+        `${formatBytes(task.done)} / ${formatBytes(size)}`,
+      );
     } else {
       parts.push(formatBytes(task.done));
     }
@@ -460,6 +475,12 @@ export async function downloadSets(
       fail(task, `DEST ${task.dest} is outside the workspace ${workspaceDir}`);
       continue;
     }
+    const badUrl = urlProblem(task.url);
+    if (badUrl) {
+      task.url = "(URL not shown)";
+      fail(task, badUrl);
+      continue;
+    }
     const onDisk = await sizeOnDisk(task.dest);
     if (onDisk !== undefined && (task.size === undefined || task.size === onDisk)) {
       task.state = "skipped";
@@ -472,7 +493,9 @@ export async function downloadSets(
       continue;
     }
     if (onDisk !== undefined) {
-      log(`${task.relDest} is ${formatBytes(onDisk)} on disk but the file is ${formatBytes(task.size ?? 0)}; downloading it again`);
+      log(
+        `${task.relDest} is ${formatBytes(onDisk)} on disk but the file is ${formatBytes(task.size ?? 0)}; downloading it again`,
+      );
     }
     task.done = (await sizeOnDisk(task.part)) ?? 0;
   }
@@ -571,7 +594,9 @@ export async function downloadSets(
     if (free !== undefined) {
       log(
         `Disk: needs ${formatGB(needed)}, ${formatGB(free)} free on ${spaceDir}` +
-          (unknownSizes > 0 ? ` (${unknownSizes} file${unknownSizes === 1 ? "" : "s"} of unknown size not counted)` : ""),
+          (unknownSizes > 0
+            ? ` (${unknownSizes} file${unknownSizes === 1 ? "" : "s"} of unknown size not counted)`
+            : ""),
       );
       if (needed > free) {
         const error = new NotEnoughSpaceError(needed, free, spaceDir);
@@ -586,9 +611,13 @@ export async function downloadSets(
   async function hashPrefix(task: Task, bytes: number): Promise<void> {
     const hash = createHash("sha256");
     if (bytes > 0) {
-      await pipeline(createReadStream(task.part, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 }), async (source) => {
-        for await (const chunk of source) hash.update(chunk as Buffer);
-      }, { signal });
+      await pipeline(
+        createReadStream(task.part, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 }),
+        async (source) => {
+          for await (const chunk of source) hash.update(chunk as Buffer);
+        },
+        { signal },
+      );
     }
     task.hash = hash;
     task.hashedBytes = bytes;
@@ -618,7 +647,9 @@ export async function downloadSets(
     const rate = seconds > 0 ? task.received / seconds : 0;
     log(
       `Done ${task.relDest}: ${formatBytes(size)}` +
-        (task.received > 0 ? ` (${formatBytes(task.received)} in ${formatDuration(seconds)}, ${formatBytes(rate)}/s)` : "") +
+        (task.received > 0
+          ? ` (${formatBytes(task.received)} in ${formatDuration(seconds)}, ${formatBytes(rate)}/s)`
+          : "") +
         (task.sha256 ? ", checksum OK" : ""),
     );
     for (const group of task.groups) emit(group, true);
@@ -636,7 +667,14 @@ export async function downloadSets(
 
     const start = new URL(task.url);
     const headers: Record<string, string> = partSize > 0 ? { Range: `bytes=${partSize}-` } : {};
-    const { res, url } = await openUrl(task.url, { method: "GET", headers, tokens, tokenHosts, signal, idleTimeoutMs });
+    const { res, url } = await openUrl(task.url, {
+      method: "GET",
+      headers,
+      tokens,
+      tokenHosts,
+      signal,
+      idleTimeoutMs,
+    });
     const status = res.statusCode ?? 0;
     let append: boolean;
     if (status === 206) {
@@ -646,7 +684,9 @@ export async function downloadSets(
         await fs.rm(task.part, { force: true });
         task.hash = undefined;
         task.hashedBytes = 0;
-        throw new StartOver(`the server answered another byte range than asked; starting ${task.relDest} over`);
+        throw new StartOver(
+          `the server answered another byte range than asked; starting ${task.relDest} over`,
+        );
       }
       if (partSize > 0 && range.total !== undefined && task.size !== undefined && range.total !== task.size) {
         res.destroy();
@@ -665,7 +705,6 @@ export async function downloadSets(
       if (partSize > 0) log(`Resuming ${task.relDest} at ${formatBytes(partSize)}`);
     } else if (status === 200) {
       if (partSize > 0) log(`The server does not resume ${task.relDest}; starting it over`);
-      partSize = 0;
       task.done = 0;
       if (task.sha256) await hashPrefix(task, 0);
       const length = contentLength(res.headers["content-length"]);
@@ -687,7 +726,14 @@ export async function downloadSets(
       throw new StartOver(`the partial file does not match the server's; starting ${task.relDest} over`);
     } else {
       res.resume();
-      const error = statusError(status, url, start, tokens, tokenHosts, retryAfterMs(res.headers["retry-after"]));
+      const error = statusError(
+        status,
+        url,
+        start,
+        tokens,
+        tokenHosts,
+        retryAfterMs(res.headers["retry-after"]),
+      );
       if (!error.retryable) throw new FileFailure(`${error.message} (${task.url})`);
       throw error;
     }
@@ -732,7 +778,9 @@ export async function downloadSets(
     if (signal.aborted || task.state !== "pending") return;
     task.state = "running";
     task.startedAt = Date.now();
-    log(`Downloading ${task.relDest}${task.size !== undefined ? ` (${formatBytes(task.size)})` : ""} from ${task.url}`);
+    log(
+      `Downloading ${task.relDest}${task.size !== undefined ? ` (${formatBytes(task.size)})` : ""} from ${task.url}`,
+    );
     let failures = 0;
     let restarts = 0;
     for (;;) {
@@ -752,13 +800,18 @@ export async function downloadSets(
         if (task.done - before >= 1 << 20) failures = 0;
         failures++;
         if (failures > retries) {
-          return fail(task, `${message} (gave up after ${failures} tr${failures === 1 ? "y" : "ies"}; ${task.url})`);
+          return fail(
+            task,
+            `${message} (gave up after ${failures} tr${failures === 1 ? "y" : "ies"}; ${task.url})`,
+          );
         }
         let wait = Math.min(30_000, retryBaseMs * 2 ** (failures - 1));
         if (error instanceof HttpStatusError && error.retryAfterMs !== undefined) {
           wait = Math.min(60_000, Math.max(wait, error.retryAfterMs));
         }
-        log(`${task.relDest}: ${message}; trying again in ${formatDuration(wait / 1000)} (retry ${failures} of ${retries})`);
+        log(
+          `${task.relDest}: ${message}; trying again in ${formatDuration(wait / 1000)} (retry ${failures} of ${retries})`,
+        );
         try {
           await sleep(wait, undefined, { signal });
         } catch {

@@ -51,7 +51,10 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** The kind of token `url`'s host takes, if any (matched on `host:port` first, then the host name). */
-export function tokenKindFor(url: URL, tokenHosts: Readonly<Record<string, TokenKind>>): TokenKind | undefined {
+export function tokenKindFor(
+  url: URL,
+  tokenHosts: Readonly<Record<string, TokenKind>>,
+): TokenKind | undefined {
   const byHost = new Map(Object.entries(tokenHosts).map(([host, kind]) => [host.toLowerCase(), kind]));
   return byHost.get(url.host.toLowerCase()) ?? byHost.get(url.hostname.toLowerCase());
 }
@@ -111,7 +114,9 @@ function requestOnce(
       resolve(res);
     });
     req.setTimeout(idleTimeoutMs, () => {
-      req.destroy(new Error(`no answer from ${url.host} for ${Math.max(1, Math.round(idleTimeoutMs / 1000))} s`));
+      req.destroy(
+        new Error(`no answer from ${url.host} for ${Math.max(1, Math.round(idleTimeoutMs / 1000))} s`),
+      );
     });
     req.on("error", reject);
     req.end();
@@ -152,7 +157,8 @@ export async function openUrl(start: string, opts: OpenOptions): Promise<OpenRes
     if (opts.stopOnLinkedSize && linkedSize !== undefined) return { res, url, linkedSize };
     res.resume();
     const location = res.headers.location;
-    if (!location) throw new HttpStatusError(`${url.host} answered ${status} without a Location`, status, false);
+    if (!location)
+      throw new HttpStatusError(`${url.host} answered ${status} without a Location`, status, false);
     if (hop >= maxRedirects) throw new HttpStatusError(`more than ${maxRedirects} redirects`, status, false);
     const next = new URL(location, url);
     if (next.protocol !== "http:" && next.protocol !== "https:") {

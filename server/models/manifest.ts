@@ -58,7 +58,14 @@ export function isInside(root: string, target: string): boolean {
   return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
 }
 
-function checkUrl(raw: string): string | null {
+/**
+ * Why `raw` cannot be a download URL (not http(s), or carrying a credential), or null when it can.
+ *
+ * ```ts
+ * urlProblem("ftp://x/y"); // "the URL must start with http:// or https:// (found ftp)"
+ * ```
+ */
+export function urlProblem(raw: string): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -115,7 +122,10 @@ export function parseManifest(
   let nameLine = 0;
 
   if (!SET_ID_PATTERN.test(id)) {
-    errors.push({ line: 0, message: `"${id}" is not a valid set id (lower-case letters, digits, "-" and "_")` });
+    errors.push({
+      line: 0,
+      message: `"${id}" is not a valid set id (lower-case letters, digits, "-" and "_")`,
+    });
   }
 
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
@@ -129,7 +139,10 @@ export function parseManifest(
       const value = (header[1] ?? "").trim();
       if (value === "") errors.push({ line: lineNo, message: "the `# name:` line has no name" });
       else if (name !== undefined) {
-        errors.push({ line: lineNo, message: `a second \`# name:\` line (the first is on line ${nameLine})` });
+        errors.push({
+          line: lineNo,
+          message: `a second \`# name:\` line (the first is on line ${nameLine})`,
+        });
       } else if (CONTROL_CHARS.test(value)) {
         errors.push({ line: lineNo, message: "the name contains a control character" });
       } else {
@@ -147,9 +160,9 @@ export function parseManifest(
       return;
     }
     const [rawUrl = "", rawDest = "", rawSha] = fields;
-    const urlProblem = checkUrl(rawUrl);
-    if (urlProblem) {
-      errors.push({ line: lineNo, message: urlProblem });
+    const badUrl = urlProblem(rawUrl);
+    if (badUrl) {
+      errors.push({ line: lineNo, message: badUrl });
       return;
     }
     const destResult = checkDest(rawDest, workspaceDir);
@@ -210,7 +223,9 @@ export async function loadModelSets(
   for (const fileName of names) {
     const id = fileName.slice(0, -".txt".length);
     if (!SET_ID_PATTERN.test(id)) {
-      warnings.push(`${fileName}: "${id}" is not a valid set id (lower-case letters, digits, "-" and "_"); skipped.`);
+      warnings.push(
+        `${fileName}: "${id}" is not a valid set id (lower-case letters, digits, "-" and "_"); skipped.`,
+      );
       continue;
     }
     let text: string;

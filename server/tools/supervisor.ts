@@ -83,7 +83,7 @@ export interface SupervisorSettings {
 }
 
 export const DEFAULT_SETTINGS: SupervisorSettings = {
-  readyIntervalMs: 200,
+  readyIntervalMs: 100,
   graceMs: 10_000,
   portFreeTimeoutMs: 5_000,
   foreignPollMs: 500,

@@ -5,15 +5,14 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import request from "supertest";
 import { createApp } from "../../server/app.js";
-import { loadConfig, TOOL_PORT_VARIABLES, type Config } from "../../server/config.js";
+import { findRepoRoot, loadConfig, TOOL_PORT_VARIABLES, type Config } from "../../server/config.js";
 import { createStudio, type Studio } from "../../server/studio.js";
 import { freePort } from "./ports.js";
 
-export const FIXTURE_REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "repo");
+export const FIXTURE_REPO = path.join(findRepoRoot(), "test", "fixtures", "repo");
 
 export const DEFAULT_USERS = `USERS=(
   "Rosa Macak Cizmesija"

@@ -34,11 +34,6 @@ async function as(s: TestStudio, artist: string): Promise<Agent> {
   await json(agent, "/set_artist", { artist }).expect(200);
   return agent;
 }
-async function adminMode(s: TestStudio): Promise<Agent> {
-  const agent = await as(s, "Razvan Matei");
-  await json(agent, "/set_admin_mode", { admin_mode: true }).expect(200);
-  return agent;
-}
 const status = async (agent: Agent, id = "comfy-ui") => (await agent.get(`/tool_status/${id}`).expect(200)).body;
 const waitState = (agent: Agent, state: string, id = "comfy-ui", timeoutMs = 10_000) =>
   waitFor(async () => ((await status(agent, id)).state === state ? await status(agent, id) : null), {

@@ -1,0 +1,14 @@
+/** Small helpers for printing benchmark figures. */
+export function summary(values: number[]): { median: number; p90: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { median: at(0.5), p90: at(0.9), min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
+}
+
+export function ms(value: number): string {
+  return `${value.toFixed(1)} ms`;
+}
+
+export function line(label: string, value: string): void {
+  console.log(`  ${label.padEnd(52)} ${value}`);
+}
