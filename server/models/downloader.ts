@@ -114,7 +114,13 @@ export interface DownloadSummary {
   bytesReceived: number;
 }
 
-/** Some files could not be downloaded; `failures` lists them. The others were downloaded. */
+/**
+ * Some files could not be downloaded; `failures` lists them. The others were downloaded.
+ *
+ * ```ts
+ * catch (e) { if (e instanceof DownloadError) for (const f of e.failures) console.log(f.relDest, f.message); }
+ * ```
+ */
 export class DownloadError extends Error {
   constructor(
     message: string,
@@ -125,7 +131,7 @@ export class DownloadError extends Error {
   }
 }
 
-/** The run was cancelled through its signal. `.part` files are kept; the next run resumes them. */
+/** The run was cancelled through its signal; `.part` files are kept and the next run resumes them. Test it with `isAbortError(e)`. */
 export class DownloadAbortError extends Error {
   readonly code = "ABORT_ERR";
   constructor() {
@@ -134,7 +140,7 @@ export class DownloadAbortError extends Error {
   }
 }
 
-/** The files will not fit on the workspace's disk; nothing was downloaded. */
+/** The files will not fit on the workspace's disk; nothing was downloaded. Example message: `... needs 22.4 GB, 10.1 GB free`. */
 export class NotEnoughSpaceError extends Error {
   constructor(
     readonly neededBytes: number,
@@ -149,18 +155,18 @@ export class NotEnoughSpaceError extends Error {
   }
 }
 
-/** Whether `error` is the rejection of a cancelled run. */
+/** Whether `error` is the rejection of a cancelled run. Example: `job.status = isAbortError(e) ? "cancelled" : "failed"`. */
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === "AbortError";
 }
 
-/** Bytes as gigabytes for a person: `12.3 GB`, `0.05 GB`. */
+/** Bytes as gigabytes for a person. Example: `formatGB(17_246_524_772) // "17.2 GB"`, `formatGB(5e7) // "0.05 GB"`. */
 export function formatGB(bytes: number): string {
   const gb = bytes / 1e9;
   return `${gb.toFixed(gb < 10 ? 2 : 1)} GB`;
 }
 
-/** Bytes in the largest fitting unit: `512 B`, `3.4 MB`, `17.2 GB`. */
+/** Bytes in the largest fitting unit. Example: `formatBytes(3_400_000) // "3.4 MB"`. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
   if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;

@@ -18,13 +18,13 @@ export interface Tokens {
   civitai?: string;
 }
 
-/** Which token goes to which host (`host` or `host:port`). */
+/** Which token goes to which host (`host` or `host:port`). Example: `{ ...DEFAULT_TOKEN_HOSTS, "127.0.0.1:8080": "hf" }`. */
 export const DEFAULT_TOKEN_HOSTS: Readonly<Record<string, TokenKind>> = Object.freeze({
   "huggingface.co": "hf",
   "civitai.com": "civitai",
 });
 
-/** How a person names each kind of token. */
+/** How a person names each kind of token. Example: `TOKEN_NAMES.hf // "Hugging Face"`. */
 export const TOKEN_NAMES: Readonly<Record<TokenKind, string>> = Object.freeze({
   hf: "Hugging Face",
   civitai: "Civitai",
@@ -32,7 +32,7 @@ export const TOKEN_NAMES: Readonly<Record<TokenKind, string>> = Object.freeze({
 
 const USER_AGENT = "ComfyStudio-downloader/1.0";
 
-/** An answer with an HTTP status the downloader does not take as success. */
+/** An answer with an HTTP status the downloader does not take as success. Example: `if (e instanceof HttpStatusError && e.status === 404) ...`. */
 export class HttpStatusError extends Error {
   constructor(
     message: string,
@@ -50,7 +50,13 @@ function isLoopback(hostname: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** The kind of token `url`'s host takes, if any (matched on `host:port` first, then the host name). */
+/**
+ * The kind of token `url`'s host takes, if any (matched on `host:port` first, then the host name).
+ *
+ * ```ts
+ * tokenKindFor(new URL("https://huggingface.co/a/b"), DEFAULT_TOKEN_HOSTS); // "hf"
+ * ```
+ */
 export function tokenKindFor(
   url: URL,
   tokenHosts: Readonly<Record<string, TokenKind>>,
@@ -62,6 +68,11 @@ export function tokenKindFor(
 /**
  * The `Authorization` header value for a request to `url`, or undefined. A token is sent only to its own
  * host, and only over https (plain http only to a loopback address).
+ *
+ * ```ts
+ * authorizationFor(new URL("https://huggingface.co/x"), { hf: "hf_abc" }, DEFAULT_TOKEN_HOSTS); // "Bearer hf_abc"
+ * authorizationFor(new URL("https://cdn-lfs.hf.co/x"), { hf: "hf_abc" }, DEFAULT_TOKEN_HOSTS); // undefined
+ * ```
  */
 export function authorizationFor(
   url: URL,
@@ -169,7 +180,7 @@ export async function openUrl(start: string, opts: OpenOptions): Promise<OpenRes
   }
 }
 
-/** Milliseconds from a `Retry-After` header (seconds or an HTTP date), if it gives a usable wait. */
+/** Milliseconds from a `Retry-After` header (seconds or an HTTP date). Example: `retryAfterMs("3") // 3000`. */
 export function retryAfterMs(value: string | string[] | undefined): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (!raw) return undefined;

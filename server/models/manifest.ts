@@ -17,7 +17,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 
-/** A set id: the manifest's file stem. */
+/** A set id: the manifest's file stem. Example: `SET_ID_PATTERN.test("wan22-t2v-14b") // true`. */
 export const SET_ID_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** One file of a model set. */
@@ -52,7 +52,14 @@ const NAME_HEADER = /^#\s*name\s*:(.*)$/i;
 /** Query parameters that carry credentials; a manifest must never hold a secret. */
 const SECRET_QUERY_PARAMS = ["token", "access_token", "api_key", "apikey", "key"];
 
-/** Whether `target` is `root` itself or lies below it (both absolute). */
+/**
+ * Whether `target` lies below `root` (both absolute; `root` itself does not count).
+ *
+ * ```ts
+ * isInside("/workspace", "/workspace/ComfyUI/models/x"); // true
+ * isInside("/workspace", "/etc/passwd"); // false
+ * ```
+ */
 export function isInside(root: string, target: string): boolean {
   const relative = path.relative(root, target);
   return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);

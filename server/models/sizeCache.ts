@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 
-/** The cache file for a state folder. */
+/** The cache file for a state folder. Example: `sizeCachePath("/workspace/.comfystudio")` is `/workspace/.comfystudio/models/sizes.json`. */
 export function sizeCachePath(stateDir: string): string {
   return path.join(stateDir, "models", "sizes.json");
 }
@@ -49,7 +49,13 @@ export async function readSizeCache(stateDir: string): Promise<Record<string, nu
   }
 }
 
-/** Writes `data` to `file` through a temporary file and a rename, so readers never see half a file. */
+/**
+ * Writes `data` to `file` through a temporary file and a rename, so readers never see half a file.
+ *
+ * ```ts
+ * await writeFileAtomic(path.join(stateDir, "models", "sizes.json"), JSON.stringify(sizes));
+ * ```
+ */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;

@@ -30,7 +30,13 @@ export interface StatusOptions {
   sizes?: Record<string, number>;
 }
 
-/** The state of one file on disk: whether it is complete, and its size when known. */
+/**
+ * The state of one file on disk: whether it is complete, and its size when known.
+ *
+ * ```ts
+ * const { complete, bytes } = await fileStatus(set.files[0], await readSizeCache(stateDir));
+ * ```
+ */
 export async function fileStatus(
   file: Pick<ModelFile, "url" | "dest">,
   sizes: Record<string, number>,
