@@ -12,9 +12,9 @@
  * await cache.set(url, 1234); // written to disk before it resolves
  * ```
  */
-import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../state/atomic.js";
 
 /** The cache file for a state folder. Example: `sizeCachePath("/workspace/.comfystudio")` is `/workspace/.comfystudio/models/sizes.json`. */
 export function sizeCachePath(stateDir: string): string {
@@ -49,24 +49,6 @@ export async function readSizeCache(stateDir: string): Promise<Record<string, nu
   }
 }
 
-/**
- * Writes `data` to `file` through a temporary file and a rename, so readers never see half a file.
- *
- * ```ts
- * await writeFileAtomic(path.join(stateDir, "models", "sizes.json"), JSON.stringify(sizes));
- * ```
- */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    await fs.writeFile(temp, data, { mode: 0o644 });
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-}
 
 /** An in-memory view of the size cache that writes through to disk. */
 export class SizeCache {
@@ -109,9 +91,10 @@ export class SizeCache {
   async set(url: string, bytes: number): Promise<void> {
     if (!Number.isSafeInteger(bytes) || bytes < 0 || this.sizes[url] === bytes) return;
     this.sizes[url] = bytes;
-    const save = this.writing.then(() =>
-      writeFileAtomic(this.file, JSON.stringify(this.sizes, Object.keys(this.sizes).sort(), 2) + "\n"),
-    );
+    const save = this.writing.then(async () => {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      await writeFileAtomic(this.file, JSON.stringify(this.sizes, Object.keys(this.sizes).sort(), 2) + "\n");
+    });
     this.writing = save.catch(() => undefined);
     await save;
   }
