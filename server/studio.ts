@@ -54,6 +54,7 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   await users.start();
   await tools.load();
   await jobs.load();
+  await models.sets();
   const secret = await sessionSecret(config.stateDir, config.secrets.sessionSecret);
   const events: string[] = [];
 

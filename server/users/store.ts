@@ -96,13 +96,13 @@ export class UserStore {
     }
     try {
       const parsed = parseUsersFile(text);
+      await this.createOutputFolders(parsed.users);
       this.list = parsed.users;
       this.parseWarnings = parsed.warnings;
       this.fileError = null;
       this.version++;
       for (const warning of parsed.warnings) logger.warn(warning);
       logger.info({ users: this.list.length, admins: this.admins.length }, "users loaded");
-      await this.createOutputFolders();
     } catch (error) {
       const keep = this.version === 0 ? "nobody can pick a name" : `the last good list of ${this.list.length} users is kept`;
       this.fileError = `The users file ${file} is broken (${(error as Error).message}); ${keep} until it is fixed.`;
@@ -115,8 +115,8 @@ export class UserStore {
     return resolveInside(this.options.outputRoot, name);
   }
 
-  private async createOutputFolders(): Promise<void> {
-    for (const user of this.list) {
+  private async createOutputFolders(users: readonly User[]): Promise<void> {
+    for (const user of users) {
       try {
         await fs.mkdir(this.outputDir(user.name), { recursive: true });
       } catch (error) {
