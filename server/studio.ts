@@ -48,14 +48,14 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
     logger,
     debounceMs: options.usersDebounceMs,
   });
-  const tools = new ToolManager({ config, logs, logger, settings: options.settings });
+  const secret = await sessionSecret(config.stateDir, config.secrets.sessionSecret);
+  const tools = new ToolManager({ config, logs, logger, settings: options.settings, sessionSecret: secret });
   const jobs = new JobRunner({ config, logs, logger });
   const models = new ModelService({ config, logger });
   await users.start();
   await tools.load();
   await jobs.load();
   await models.sets();
-  const secret = await sessionSecret(config.stateDir, config.secrets.sessionSecret);
   const events: string[] = [];
 
   return {

@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { LogStore } from "../logs/logfile.js";
 import { JsonFile } from "../state/atomic.js";
+import { toolToken } from "../util/secrets.js";
 import { bindTool, TOOLS, type ToolId } from "./registry.js";
 import { DEFAULT_SETTINGS, ToolSupervisor, type SupervisorSettings, type ToolRecord } from "./supervisor.js";
 
@@ -26,6 +27,8 @@ export interface ToolManagerOptions {
   logs: LogStore;
   logger: Logger;
   settings?: Partial<SupervisorSettings>;
+  /** Signs the tools' own tokens; they are given only when the studio has a password. */
+  sessionSecret?: string;
 }
 
 export class ToolManager {
@@ -49,6 +52,10 @@ export class ToolManager {
           outputRoot: path.join(config.workspaceDir, "ComfyUI", "output"),
           settings,
           onChange: () => this.scheduleSave(),
+          token:
+            definition.auth && config.secrets.studioPassword && options.sessionSecret
+              ? toolToken(options.sessionSecret, definition.id)
+              : undefined,
         }),
     );
   }

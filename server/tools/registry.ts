@@ -31,6 +31,11 @@ export interface ToolDefinition {
   perArtistOutput: boolean;
   /** One line for the page. */
   description: string;
+  /**
+   * When the studio has a password, the tool gets a token of its own in this environment variable, and the
+   * page's Open link carries it as this query parameter (JupyterLab would otherwise give a shell to anyone).
+   */
+  auth?: { env: string; query: string; path: string };
 }
 
 export const TOOLS: readonly ToolDefinition[] = [
@@ -57,6 +62,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     ready: { path: "/api", accept: "ok" },
     perArtistOutput: false,
     description: "Notebooks and a terminal on the pod's volume.",
+    auth: { env: "JUPYTER_TOKEN", query: "token", path: "/lab" },
   },
   {
     id: "ai-toolkit",
@@ -141,4 +147,10 @@ export function toolUrl(port: number, podId: string | undefined, pageHostname: s
   if (podId) return `https://${podId}-${port}.proxy.runpod.net`;
   const host = pageHostname.includes(":") && !pageHostname.startsWith("[") ? `[${pageHostname}]` : pageHostname;
   return `http://${host}:${port}`;
+}
+
+/** The link that opens a tool, with its token when it has one. */
+export function openUrl(tool: ToolDefinition, url: string, token: string | undefined): string {
+  if (!tool.auth || !token) return url;
+  return `${url}${tool.auth.path}?${tool.auth.query}=${encodeURIComponent(token)}`;
 }

@@ -28,7 +28,7 @@ import {
   type ProcessIdentity,
 } from "./processes.js";
 import { probe } from "./readiness.js";
-import { isInstalled, notInstalledMessage, scriptPath, toolUrl, type Tool } from "./registry.js";
+import { isInstalled, notInstalledMessage, openUrl, scriptPath, toolUrl, type Tool } from "./registry.js";
 
 export type ToolState = "stopped" | "starting" | "running" | "stopping" | "crashed";
 export const ACTIVE_STATES: readonly ToolState[] = ["starting", "running", "stopping"];
@@ -97,6 +97,8 @@ export interface SupervisorDeps {
   settings: SupervisorSettings;
   /** Called after every change of the record, to save state.json. */
   onChange: () => void;
+  /** The tool's own access token when the studio has a password (see ToolDefinition.auth). */
+  token?: string;
 }
 
 const EMPTY: ToolRecord = {
@@ -222,7 +224,10 @@ export class ToolSupervisor {
     const handle = spawnGroup({
       script,
       cwd: deps.config.workspaceDir,
-      env: childEnv(deps.config, { user: artist, port: tool.port, outputDir }),
+      env: {
+        ...childEnv(deps.config, { user: artist, port: tool.port, outputDir }),
+        ...(tool.auth && deps.token ? { [tool.auth.env]: deps.token } : {}),
+      },
       logFile: deps.log.file,
     });
     this.update({ pid: handle.pid, pgid: handle.pgid, start_ticks: handle.startTicks, boot_id: handle.bootId });
@@ -368,6 +373,11 @@ export class ToolSupervisor {
     }
     this.rec = { ...EMPTY, ...saved, pid: null };
     return "idle";
+  }
+
+  /** The link that opens the tool (with its token when it has one): for signed-in pages, never /debug. */
+  openUrl(pageHostname: string): string {
+    return openUrl(this.tool, toolUrl(this.tool.port, this.deps.config.runpodPodId, pageHostname), this.deps.token);
   }
 
   /** The identity of the running process, for tests and /debug. */

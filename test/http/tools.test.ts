@@ -83,6 +83,27 @@ describe("starting a tool", () => {
     expect(body.url).toBe(`https://abc123xyz-${s.config.toolPorts["jupyter-lab"]}.proxy.runpod.net`);
   });
 
+  it("JupyterLab gets a token of its own when the studio has a password; Open carries it, /debug does not", async () => {
+    const s = await studio({ env: { STUDIO_PASSWORD: "pw-j" } });
+    const agent = s.agent();
+    await json(agent, "/login", { password: "pw-j" }).expect(200);
+    await json(agent, "/set_artist", { artist: "Rosa Macak Cizmesija" }).expect(200);
+    await json(agent, "/start_session", { tool_id: "jupyter-lab" }).expect(202);
+    await waitState(agent, "running", "jupyter-lab");
+    const token = standinRecord(s, "jupyter-lab").env.JUPYTER_TOKEN as string;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const body = await status(agent, "jupyter-lab");
+    expect(body.open_url).toBe(`${body.url}/lab?token=${token}`);
+    expect(JSON.stringify((await agent.get("/debug")).body)).not.toContain(token);
+    // Without a studio password there is no token, as before.
+    const plain = await studio();
+    const other = await as(plain, "Rosa Macak Cizmesija");
+    await json(other, "/start_session", { tool_id: "jupyter-lab" }).expect(202);
+    await waitState(other, "running", "jupyter-lab");
+    expect(standinRecord(plain, "jupyter-lab").env.JUPYTER_TOKEN).toBeNull();
+    expect((await status(other, "jupyter-lab")).open_url).toBe((await status(other, "jupyter-lab")).url);
+  });
+
   it("refuses without an artist (400), an unknown tool (404), a tool not installed (409)", async () => {
     const s = await studio();
     await json(s.agent(), "/start_session", { tool_id: "comfy-ui" }).expect(400);

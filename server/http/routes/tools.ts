@@ -16,7 +16,10 @@ export function findSupervisor(studio: Studio, id: string): ToolSupervisor {
 export function toolRoutes(studio: Studio): Router {
   const router = Router();
   const { users, tools, jobs } = studio;
-  const status = (req: Request, supervisor: ToolSupervisor) => supervisor.status(req.hostname);
+  const status = (req: Request, supervisor: ToolSupervisor) => ({
+    ...supervisor.status(req.hostname),
+    open_url: supervisor.openUrl(req.hostname),
+  });
 
   router.get("/tools", (req, res) => {
     res.json({ success: true, tools: tools.supervisors.map((supervisor) => status(req, supervisor)) });
