@@ -20,7 +20,8 @@ function newestSource(dir: string): number {
 
 /** Builds the server when dist is missing or older than its sources. */
 export async function ensureBuilt(): Promise<void> {
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestSource(path.join(ROOT, "server"))) return;
+  const stamp = path.join(ROOT, "dist", ".tsbuildinfo");
+  if (existsSync(MAIN) && existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource(path.join(ROOT, "server"))) return;
   await execa("npx", ["tsc", "-b", "tsconfig.json"], { cwd: ROOT, reject: false });
   if (!existsSync(MAIN)) throw new Error("the studio could not be built");
 }
