@@ -18,6 +18,7 @@ export async function writeFileAtomic(file: string, data: string | Buffer, mode 
   try {
     handle = await fs.open(temp, "wx", mode);
     await handle.writeFile(data);
+    await handle.chmod(mode); // the umask must not loosen a 0600 file
     await handle.sync();
     await handle.close();
     handle = undefined;

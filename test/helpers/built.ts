@@ -21,7 +21,7 @@ function newestSource(dir: string): number {
 /** Builds the server when dist is missing or older than its sources. */
 export async function ensureBuilt(): Promise<void> {
   const stamp = path.join(ROOT, "dist", ".tsbuildinfo");
-  if (existsSync(MAIN) && existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource(path.join(ROOT, "server"))) return;
+  if (existsSync(MAIN) && existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(newestSource(path.join(ROOT, "server")), newestSource(path.join(ROOT, "lora-tool", "server")))) return;
   await execa("npx", ["tsc", "-b", "tsconfig.json"], { cwd: ROOT, reject: false });
   if (!existsSync(MAIN)) throw new Error("the studio could not be built");
 }

@@ -1,0 +1,19 @@
+/** What the route modules share: the stores and services of one app instance. */
+import type { Logger } from "pino";
+import type { AutoCaptioner } from "./autocaption.js";
+import type { DatasetStore } from "./datasets.js";
+import type { KeyedLock } from "./keyed-lock.js";
+import type { SettingsStore } from "./settings.js";
+import type { ThumbnailCache } from "./thumbs.js";
+
+export interface Context {
+  store: DatasetStore;
+  thumbs: ThumbnailCache;
+  settings: SettingsStore;
+  captioner: AutoCaptioner;
+  /** Set-wide changes to one dataset (uploads, trigger word, replace) run one at a time. */
+  locks: KeyedLock;
+  logger: Logger;
+  uploadLimitBytes: number;
+  maxFilesPerUpload: number;
+}
