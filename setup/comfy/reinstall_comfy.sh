@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Reinstalls ComfyUI from scratch without losing anything a user made.
+#
+# The old tree is renamed to ComfyUI.old-{time}, ComfyUI is cloned fresh, and these are moved back
+# into it: output, input, user (workflows and settings), custom_nodes (every installed node) and a
+# hand-written extra_model_paths.yaml. Models are in the shared models folder and are not moved at
+# all. Then the Python environment is built again, with every custom node's requirements.
+# The old tree is kept (only its Python environment is removed once the new one works), so
+# anything that could not be moved back is still there; the last lines say where.
+set -euo pipefail
+export LOG_TAG=comfy-reinstall
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+
+if [[ ! -e $COMFY_DIR ]]; then
+  log "ComfyUI is not installed yet; installing"
+  exec bash "$here/install_comfy.sh"
+fi
+
+port=${COMFYUI_PORT:-8188}
+if [[ -n $(pids_on_port "$port") ]]; then
+  warn "something is listening on ComfyUI's port $port; stop ComfyUI before a reinstall if it is still running"
+fi
+
+old=$(move_aside "$COMFY_DIR")
+log "the old ComfyUI is now $old"
+
+# The old models folder: a link to the shared folder (nothing to do), or a real folder whose
+# files go into the shared folder.
+if [[ -d $old/models && ! -L $old/models ]]; then
+  log "moving the old models into $SHARED_MODELS_DIR"
+  mkdir -p -- "$SHARED_MODELS_DIR"
+  merge_into "$old/models" "$SHARED_MODELS_DIR"
+fi
+
+log "cloning ComfyUI again"
+if ! clone_repo_into "$COMFY_REPO_URL" "$COMFY_DIR"; then
+  warn "the clone failed; putting the old ComfyUI back"
+  # Folders made meanwhile (the studio makes output folders for new artists) go into the old tree.
+  [[ -e $COMFY_DIR ]] && merge_into "$COMFY_DIR" "$old"
+  [[ -e $COMFY_DIR ]] || mv -- "$old" "$COMFY_DIR"
+  die "ComfyUI was not reinstalled (the old one is back in $COMFY_DIR)"
+fi
+
+restore_kept "$old" "$COMFY_DIR" output input user custom_nodes
+if [[ -f $old/extra_model_paths.yaml ]] && ! grep -qxF "$EXTRA_MODEL_PATHS_HEADER" "$old/extra_model_paths.yaml"; then
+  restore_kept "$old" "$COMFY_DIR" extra_model_paths.yaml
+fi
+
+bash "$here/install_comfy.sh"
+
+log "installing the requirements of every custom node"
+failed=()
+shopt -s nullglob
+for node in "$COMFY_DIR"/custom_nodes/*/; do
+  node=${node%/}
+  [[ ${node##*/} == ComfyUI-Manager ]] && continue
+  [[ -d $node/.git || -f $node/requirements.txt || -f $node/install.py ]] || continue
+  log "custom node ${node##*/}"
+  comfy_node_requirements "$node" || failed+=("${node##*/}")
+done
+shopt -u nullglob
+
+remove_venv "$old/venv"
+log "ComfyUI is reinstalled. The old tree is kept at $old (its code, and any file that could not be moved back);"
+log "delete it once the new ComfyUI works."
+if ((${#failed[@]})); then
+  die "these custom nodes' requirements failed: ${failed[*]}"
+fi

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Starts ComfyUI in the foreground on $PORT, saving into $OUTPUT_DIR (the artist's own folder).
+# The final `exec` makes ComfyUI this script's process, so the studio supervises it directly.
+#
+# Environment: PORT (default $COMFYUI_PORT or 8188), OUTPUT_DIR (default ComfyUI/output),
+# WORKSPACE_DIR, COMFY_USE_SAGE_ATTENTION (auto|0|1, default auto: on when the sageattention
+# package imports), COMFY_EXTRA_ARGS (more ComfyUI flags, split on whitespace; never evaluated).
+set -euo pipefail
+export LOG_TAG=comfy
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+PORT=${PORT:-${COMFYUI_PORT:-8188}}
+require_port PORT "$PORT"
+OUTPUT_DIR=${OUTPUT_DIR:-$COMFY_DIR/output}
+
+[[ -f $COMFY_DIR/main.py ]] || die "ComfyUI is not installed in $COMFY_DIR: ask an admin to run Install for ComfyUI"
+
+if ! python=$(comfy_python); then
+  have python3 || die "ComfyUI's Python environment $COMFY_VENV is missing and there is no python3: run Reinstall for ComfyUI"
+  warn "ComfyUI's Python environment $COMFY_VENV is missing; trying the system python3 (run Reinstall for ComfyUI to fix this)"
+  python=python3
+fi
+
+# A git update may have put a real models folder back; link the shared one again.
+if [[ ! -L $COMFY_DIR/models ]]; then
+  comfy_link_models || warn "could not link $COMFY_DIR/models to $SHARED_MODELS_DIR"
+fi
+
+mkdir -p -- "$OUTPUT_DIR"
+
+args=(main.py --listen 0.0.0.0 --port "$PORT" --output-directory "$OUTPUT_DIR" --disable-auto-launch --preview-method auto)
+
+case ${COMFY_USE_SAGE_ATTENTION:-auto} in
+  1 | yes | true) args+=(--use-sage-attention) ;;
+  0 | no | false) ;;
+  *)
+    if "$python" -c 'import sageattention' >/dev/null 2>&1; then
+      args+=(--use-sage-attention)
+    else
+      log "sageattention is not installed; running without --use-sage-attention"
+    fi
+    ;;
+esac
+
+if [[ -n ${COMFY_EXTRA_ARGS:-} ]]; then
+  read -r -a extra <<<"$COMFY_EXTRA_ARGS"
+  args+=("${extra[@]}")
+fi
+
+cd -- "$COMFY_DIR"
+printf -v shown '%q ' "$python" "${args[@]}"
+log "starting ComfyUI for ${STUDIO_USER:-(no artist)}: ${shown% }"
+exec "$python" "${args[@]}"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Reinstalls JupyterLab: removes its Python environment (installed packages only; notebooks and
+# files live in the workspace and are not touched) and installs it again.
+#
+# Environment: WORKSPACE_DIR (default /workspace), JUPYTER_VENV (default $WORKSPACE_DIR/.venvs/jupyterlab).
+set -euo pipefail
+export LOG_TAG=jupyter-reinstall
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+JUPYTER_VENV=${JUPYTER_VENV:-$WORKSPACE_DIR/.venvs/jupyterlab}
+export JUPYTER_VENV
+
+if [[ -e $JUPYTER_VENV && ! -f $JUPYTER_VENV/pyvenv.cfg ]]; then
+  die "$JUPYTER_VENV is not a Python environment; move it away and run this again"
+fi
+remove_venv "$JUPYTER_VENV"
+exec bash "$(dirname -- "${BASH_SOURCE[0]}")/install_jupyter.sh"

@@ -1,0 +1,195 @@
+/**
+ * A sandbox for running the setup scripts: a temporary WORKSPACE_DIR (with a space in its path),
+ * a bin folder with the stand-in commands of test/fixtures/bin first on PATH, and a log of every
+ * call the stand-ins got.
+ *
+ * ```ts
+ * const box = await makeSandbox();
+ * const result = await box.run("setup/comfy/install_comfy.sh");
+ * expect(box.calls("git").map((c) => c.args[0])).toContain("clone");
+ * await box.cleanup();
+ * ```
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type ResultPromise } from "execa";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const FIXTURE_BIN = path.join(REPO_ROOT, "test/fixtures/bin");
+/** System folders after the stand-ins: bash, coreutils, node, ss, ... */
+export const SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+export interface Call {
+  cwd: string;
+  ppid: number;
+  /** The command as it was called (a path). */
+  command: string;
+  /** Its base name: git, uv, python, ... */
+  name: string;
+  args: string[];
+  /** Variables listed in FAKE_RECORD_ENV, as the command saw them. */
+  env: Record<string, string>;
+}
+
+export interface RunResult {
+  exitCode: number | undefined;
+  output: string;
+}
+
+export interface Sandbox {
+  root: string;
+  workspace: string;
+  bin: string;
+  logFile: string;
+  env(extra?: Record<string, string | undefined>): Record<string, string>;
+  run(script: string, extra?: Record<string, string | undefined>, args?: string[]): Promise<RunResult>;
+  spawn(script: string, extra?: Record<string, string | undefined>): ResultPromise;
+  calls(name?: string): Promise<Call[]>;
+  clearCalls(): Promise<void>;
+  ws(...parts: string[]): string;
+  write(relative: string, content: string): Promise<string>;
+  read(relative: string): Promise<string>;
+  exists(relative: string): boolean;
+  cleanup(): Promise<void>;
+}
+
+/** Makes a sandbox; `omit` leaves stand-ins out of its bin folder (e.g. ["uv"]). */
+export async function makeSandbox({ omit = [] as string[] } = {}): Promise<Sandbox> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "comfystudio setup "));
+  const workspace = path.join(root, "work space");
+  const bin = path.join(root, "bin");
+  const home = path.join(root, "home");
+  const logFile = path.join(root, "calls.log");
+  await Promise.all([mkdir(workspace), mkdir(bin), mkdir(home)]);
+  for (const name of await readdir(FIXTURE_BIN)) {
+    if (name.startsWith("_") || omit.includes(name)) continue;
+    await symlink(path.join(FIXTURE_BIN, name), path.join(bin, name));
+  }
+  await writeFile(logFile, "");
+
+  const env = (extra: Record<string, string | undefined> = {}): Record<string, string> => {
+    const merged: Record<string, string | undefined> = {
+      PATH: `${bin}:${SYSTEM_PATH}`,
+      HOME: home,
+      LANG: "C.UTF-8",
+      WORKSPACE_DIR: workspace,
+      FAKE_LOG: logFile,
+      KILL_GRACE_SECONDS: "5",
+      ...extra,
+    };
+    return Object.fromEntries(
+      Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+  };
+
+  const box: Sandbox = {
+    root,
+    workspace,
+    bin,
+    logFile,
+    env,
+    async run(script, extra = {}, args = []) {
+      const result = await execa("bash", [path.resolve(REPO_ROOT, script), ...args], {
+        env: env(extra),
+        extendEnv: false,
+        cwd: workspace,
+        reject: false,
+        all: true,
+        stdin: "ignore",
+        timeout: 30_000,
+      });
+      return { exitCode: result.exitCode, output: result.all ?? "" };
+    },
+    spawn(script, extra = {}) {
+      return execa("bash", [path.resolve(REPO_ROOT, script)], {
+        env: env(extra),
+        extendEnv: false,
+        cwd: workspace,
+        reject: false,
+        all: true,
+        stdin: "ignore",
+      });
+    },
+    async calls(name) {
+      const text = await readFile(logFile, "utf8");
+      const calls: Call[] = [];
+      for (const line of text.split("\n")) {
+        if (!line) continue;
+        const fields = line.split("\t");
+        if (fields[0] === "env") {
+          const last = calls.at(-1);
+          const [key, ...value] = (fields[1] ?? "").split("=");
+          if (last && key) last.env[key] = value.join("=");
+          continue;
+        }
+        const [cwd = "", ppid = "0", command = "", ...args] = fields;
+        calls.push({ cwd, ppid: Number(ppid), command, name: path.basename(command), args, env: {} });
+      }
+      return name === undefined ? calls : calls.filter((call) => call.name === name);
+    },
+    async clearCalls() {
+      await writeFile(logFile, "");
+    },
+    ws: (...parts) => path.join(workspace, ...parts),
+    async write(relative, content) {
+      const file = path.join(workspace, relative);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, content);
+      return file;
+    },
+    read: async (relative) => await readFile(path.join(workspace, relative), "utf8"),
+    exists: (relative) => existsSync(path.join(workspace, relative)),
+    async cleanup() {
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return box;
+}
+
+/** The args of calls whose first args are `prefix` (e.g. ["pip", "install"]). */
+export function withPrefix(calls: Call[], ...prefix: string[]): Call[] {
+  return calls.filter((call) => prefix.every((word, i) => call.args[i] === word));
+}
+
+/** Whether a process is alive: it exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    // The state letter follows the command name, which is in parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** The first child process of `pid`, or 0 when it has none. */
+export function childOf(pid: number): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return 0;
+}
+
+/**
+ * What install_comfy.sh leaves behind, made directly (faster than running it): a ComfyUI clone
+ * with a stand-in venv and ComfyUI-Manager.
+ */
+export async function fakeComfyInstall(box: Sandbox): Promise<void> {
+  await box.write("ComfyUI/.git/HEAD", "ref: refs/heads/master\n");
+  await box.write("ComfyUI/main.py", "print('ComfyUI')\n");
+  await box.write("ComfyUI/venv/pyvenv.cfg", "home = /usr/bin\n");
+  await mkdir(box.ws("ComfyUI/venv/bin"), { recursive: true });
+  await symlink(path.join(FIXTURE_BIN, "python"), box.ws("ComfyUI/venv/bin/python"));
+  await box.write("ComfyUI/custom_nodes/ComfyUI-Manager/.git/HEAD", "ref: refs/heads/main\n");
+  await box.write("ComfyUI/custom_nodes/ComfyUI-Manager/requirements.txt", "GitPython\n");
+}
