@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { LogStore } from "../logs/logfile.js";
 import { JsonFile } from "../state/atomic.js";
+import { toolsState } from "../state/shape.js";
 import { toolToken } from "../util/secrets.js";
 import { bindTool, TOOLS, type ToolId } from "./registry.js";
 import { DEFAULT_SETTINGS, ToolSupervisor, type SupervisorSettings, type ToolRecord } from "./supervisor.js";
@@ -42,7 +43,9 @@ export class ToolManager {
   constructor(private readonly options: ToolManagerOptions) {
     const { config, logs, logger } = options;
     const settings = { ...DEFAULT_SETTINGS, graceMs: config.stopGraceMs, ...options.settings };
-    this.file = new JsonFile<SavedState>(path.join(config.stateDir, "state.json"));
+    this.file = new JsonFile<SavedState>(path.join(config.stateDir, "state.json"), {
+      validate: toolsState<SavedState>(TOOLS.map((tool) => tool.id)),
+    });
     this.supervisors = TOOLS.map(
       (definition) =>
         new ToolSupervisor(bindTool(definition, config), {

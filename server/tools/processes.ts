@@ -9,8 +9,8 @@
  * await stopGroup(child.pgid, { graceMs: 10_000 });  // SIGTERM, wait, SIGKILL
  * ```
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { execa } from "execa";
+import { closeSync, openSync, readFileSync, readdirSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 
 export interface ExitInfo {
   /** The exit code, or null when the process died by a signal or its end was not seen. */
@@ -114,37 +114,31 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 }
 
 export function spawnGroup(options: SpawnOptions): GroupHandle {
-  const child = execa("bash", [options.script, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    detached: true,
-    cleanup: false,
-    reject: false,
-    stdin: "ignore",
-    stdout: { file: options.logFile, append: true },
-    stderr: { file: options.logFile, append: true },
-  });
-  const pid = child.pid;
-  const exited: Promise<ExitInfo> = child.then(
-    (result) => ({
-      exitCode: result.signal ? null : (result.exitCode ?? null),
-      signal: result.signal ?? null,
-      seen: true,
-    }),
-    (error: unknown) => ({ exitCode: null, signal: null, seen: true, error }),
-  );
-  if (pid === undefined) {
-    // The spawn itself failed (bash missing, cwd gone): report it as an exit with code 127.
-    return {
-      pid: -1,
-      pgid: -1,
-      startTicks: null,
-      bootId: bootId(),
-      exited: exited.then(() => ({ exitCode: 127, signal: null, seen: true })),
-    };
+  // The child gets the log file itself (an O_APPEND descriptor), never a pipe through the studio: its
+  // output must keep landing in the log after the studio stops or dies, and a write must never fail
+  // with a broken pipe.
+  const log = openSync(options.logFile, "a", 0o640);
+  let child: ChildProcess;
+  try {
+    child = spawn("bash", [options.script, ...(options.args ?? [])], {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", log, log],
+    });
+  } finally {
+    closeSync(log);
   }
-  child.unref?.();
+  const pid = child.pid;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ exitCode: signal ? null : code, signal: signal ?? null, seen: true }));
+    // The spawn itself failed (bash missing, cwd gone): an exit with code 127.
+    child.once("error", () => resolve({ exitCode: 127, signal: null, seen: true }));
+  });
+  if (pid === undefined) {
+    return { pid: -1, pgid: -1, startTicks: null, bootId: bootId(), exited };
+  }
+  child.unref();
   return { ...identify(pid, pid), exited };
 }
 

@@ -36,6 +36,8 @@ export interface ToolDefinition {
    * page's Open link carries it as this query parameter (JupyterLab would otherwise give a shell to anyone).
    */
   auth?: { env: string; query: string; path: string };
+  /** What a reinstall keeps (from the reinstall script), for the page's confirmation. */
+  reinstallKeeps: string;
 }
 
 export const TOOLS: readonly ToolDefinition[] = [
@@ -50,6 +52,8 @@ export const TOOLS: readonly ToolDefinition[] = [
     ready: { path: "/system_stats", accept: "ok" },
     perArtistOutput: true,
     description: "Node-based image and video generation; saves into your own output folder.",
+    reinstallKeeps:
+      "Kept: outputs, inputs, workflows and settings (user), every custom node and extra_model_paths.yaml are moved into the fresh copy; models stay in the shared models folder. The old folder is kept as ComfyUI.old-{time}.",
   },
   {
     id: "jupyter-lab",
@@ -62,6 +66,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     ready: { path: "/api", accept: "ok" },
     perArtistOutput: false,
     description: "Notebooks and a terminal on the pod's volume.",
+    reinstallKeeps: "Only its Python environment is rebuilt: notebooks and files in the workspace are not touched.",
     auth: { env: "JUPYTER_TOKEN", query: "token", path: "/lab" },
   },
   {
@@ -75,6 +80,8 @@ export const TOOLS: readonly ToolDefinition[] = [
     ready: { path: "/", accept: "any" },
     perArtistOutput: false,
     description: "LoRA training with a web UI.",
+    reinstallKeeps:
+      "Kept: training configs, datasets, outputs, models, custom, extensions, data, the UI's database (aitk_db.db) and .env are moved into the fresh copy. The old folder is kept as ai-toolkit.old-{time}.",
   },
   {
     id: "swarm-ui",
@@ -87,6 +94,8 @@ export const TOOLS: readonly ToolDefinition[] = [
     ready: { path: "/", accept: "any" },
     perArtistOutput: false,
     description: "A friendly generation UI on top of ComfyUI.",
+    reinstallKeeps:
+      "Kept: Data (settings, users, presets), Models, Output, dlbackend, training_data and src/Extensions are moved into the fresh copy. The old folder is kept as SwarmUI.old-{time}.",
   },
   {
     id: "lora-tool",
@@ -99,6 +108,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     ready: { path: "/", accept: "any" },
     perArtistOutput: false,
     description: "Prepare LoRA datasets: images, captions, auto-captioning.",
+    reinstallKeeps: "Nothing is downloaded: it is rebuilt from the studio's own sources. Datasets and captions are not touched.",
   },
 ];
 

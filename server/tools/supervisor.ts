@@ -8,7 +8,7 @@
  * await comfy.stop("Rosa Macak");    // SIGTERM, SIGKILL after the grace, port free
  * ```
  */
-import { existsSync, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import fkill from "fkill";
 import type { Logger } from "pino";
@@ -16,7 +16,7 @@ import type { Config } from "../config.js";
 import type { LogFile } from "../logs/logfile.js";
 import { conflict } from "../util/errors.js";
 import { isPortTaken, tailLines } from "../util/net.js";
-import { resolveInside } from "../util/paths.js";
+import { resolveInside, scriptProblem } from "../util/paths.js";
 import { childEnv } from "./env.js";
 import {
   identify,
@@ -69,6 +69,9 @@ export interface ToolStatus {
   message: string | null;
   log_tail: string | null;
   description: string;
+  /** What to do when it is not installed (null when it is). */
+  install_hint: string | null;
+  reinstall_keeps: string;
 }
 
 export interface SupervisorSettings {
@@ -143,13 +146,14 @@ export class ToolSupervisor {
 
   status(pageHostname: string): ToolStatus {
     const { tool, deps } = this;
+    const installed = isInstalled(tool, deps.config);
     return {
       tool_id: tool.id,
       name: tool.name,
       port: tool.port,
       url: toolUrl(tool.port, deps.config.runpodPodId, pageHostname),
       state: this.rec.state,
-      installed: isInstalled(tool, deps.config),
+      installed,
       running: this.isActive,
       port_ready: this.isActive && this.portReady,
       owner: this.rec.owner,
@@ -161,6 +165,8 @@ export class ToolSupervisor {
       message: this.rec.message,
       log_tail: this.rec.log_tail,
       description: tool.description,
+      install_hint: installed ? null : notInstalledMessage(tool),
+      reinstall_keeps: tool.reinstallKeeps,
     };
   }
 
@@ -187,9 +193,8 @@ export class ToolSupervisor {
     const { tool, deps } = this;
     if (!isInstalled(tool, deps.config)) throw conflict(notInstalledMessage(tool));
     const script = scriptPath(tool, "start", deps.config.repoDir);
-    if (!existsSync(script)) {
-      throw conflict(`${tool.name} cannot start: its start script ${script} is missing.`);
-    }
+    const problem = scriptProblem(script);
+    if (problem) throw conflict(`${tool.name} cannot start: its start script ${script} ${problem}.`);
     this.run++;
     this.portReady = false;
     this.update({
@@ -342,8 +347,11 @@ export class ToolSupervisor {
   /** Takes back a tool from a saved record: watches it when its process still lives, else marks it. */
   restore(saved: ToolRecord): "taken back" | "gone" | "idle" {
     const wasActive = ACTIVE_STATES.includes(saved.state);
+    // Without its start time a pid could belong to any process now: only a known process is taken back.
     const identity: ProcessIdentity | null =
-      saved.pid !== null ? { pid: saved.pid, pgid: saved.pgid ?? saved.pid, startTicks: saved.start_ticks, bootId: saved.boot_id } : null;
+      typeof saved.pid === "number" && typeof saved.start_ticks === "number"
+        ? { pid: saved.pid, pgid: saved.pgid ?? saved.pid, startTicks: saved.start_ticks, bootId: saved.boot_id ?? null }
+        : null;
     if (wasActive && identity && isSameProcessAlive(identity)) {
       this.run++;
       const run = this.run;
