@@ -6,7 +6,13 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        ["process", "console", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "Buffer", "URL", "fetch"].map(
+          (name) => [name, "readonly"],
+        ),
+      ),
+    },
     rules: { "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }] },
   },
 );

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 
 let passed = 0;
-let failed = 0;
+let failed;
 let skipped = 0;
 try {
   const report = JSON.parse(readFileSync(process.argv[2] ?? "dist/test-results.json", "utf8"));
