@@ -63,7 +63,7 @@ export function createApp(studio: Studio): Express {
   );
 
   const root = path.resolve(VIEWS_DIR, "..", "..");
-  app.use("/static", express.static(path.join(root, "dist", "public"), { maxAge: "1h" }));
+  app.use("/static", express.static(path.join(root, "dist", "browser", "public"), { maxAge: "1h" }));
   app.use("/static", express.static(path.join(root, "server", "public"), { maxAge: "1h", index: false }));
 
   app.use(

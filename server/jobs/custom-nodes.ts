@@ -7,13 +7,10 @@
  */
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
+import type { CustomNode } from "../api.js";
 import type { Config } from "../config.js";
 
-export interface CustomNode {
-  name: string;
-  repo_url: string;
-  installed: boolean;
-}
+export type { CustomNode };
 
 export const CUSTOM_NODE_ACTIONS = ["install", "update"] as const;
 

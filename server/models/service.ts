@@ -10,25 +10,15 @@
  */
 import path from "node:path";
 import type { Logger } from "pino";
+import type { ModelSetStatus, SetProgress } from "../api.js";
 import type { Config } from "../config.js";
 import type { JobRecord, JobRunner } from "../jobs/runner.js";
 import { badRequest } from "../util/errors.js";
 import { downloadSets, type DownloadProgress, type Tokens } from "./downloader.js";
 import { loadModelSets, type ModelSet } from "./manifest.js";
-import { setsStatus, type SetStatus } from "./status.js";
+import { setsStatus } from "./status.js";
 
-export type ModelSetStatus = SetStatus;
-
-export interface SetProgress {
-  id: string;
-  done_bytes: number;
-  total_bytes: number;
-  files_done: number;
-  files_failed: number;
-  files_total: number;
-  bytes_per_second: number;
-  finished: boolean;
-}
+export type { ModelSetStatus, SetProgress };
 
 export class ModelService {
   warnings: string[] = [];

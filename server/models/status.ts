@@ -8,20 +8,16 @@
  * // [{ id: "flux1-dev", name: "Flux.1 dev (fp8 checkpoint)", installed: 1, total: 1, bytes: 17246524772 }]
  * ```
  */
+import type { ModelSetStatus } from "../api.js";
 import { promises as fs } from "node:fs";
 import type { ModelFile, ModelSet } from "./manifest.js";
 import { readSizeCache } from "./sizeCache.js";
 
-export interface SetStatus {
-  id: string;
-  name: string;
-  /** Files complete on disk: DEST exists (a `.part` does not count) and, when its size is known, matches it. */
-  installed: number;
-  /** Number of files in the set. */
-  total: number;
-  /** Sum of the sizes known for the set's files (from the size cache, else from complete files on disk). */
-  bytes: number;
-}
+/**
+ * A set's status (see ModelSetStatus): `installed` counts files complete on disk (DEST exists, a `.part`
+ * does not count, and its size matches when known); `bytes` sums the sizes known (size cache, else disk).
+ */
+export type SetStatus = ModelSetStatus;
 
 export interface StatusOptions {
   /** The studio's state folder; the size cache lives in `{stateDir}/models/sizes.json`. */

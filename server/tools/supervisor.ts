@@ -12,6 +12,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import fkill from "fkill";
 import type { Logger } from "pino";
+import type { ToolState, ToolStatus } from "../api.js";
 import type { Config } from "../config.js";
 import type { LogFile } from "../logs/logfile.js";
 import { conflict } from "../util/errors.js";
@@ -30,7 +31,7 @@ import {
 import { probe } from "./readiness.js";
 import { isInstalled, notInstalledMessage, openUrl, scriptPath, toolUrl, type Tool } from "./registry.js";
 
-export type ToolState = "stopped" | "starting" | "running" | "stopping" | "crashed";
+export type { ToolState, ToolStatus };
 export const ACTIVE_STATES: readonly ToolState[] = ["starting", "running", "stopping"];
 
 /** What is saved in state.json for one tool. */
@@ -49,29 +50,6 @@ export interface ToolRecord {
   message: string | null;
   /** The last lines of the log when it crashed. */
   log_tail: string | null;
-}
-
-export interface ToolStatus {
-  tool_id: string;
-  name: string;
-  port: number;
-  url: string;
-  state: ToolState;
-  installed: boolean;
-  running: boolean;
-  port_ready: boolean;
-  owner: string | null;
-  pid: number | null;
-  started_at: string | null;
-  exit_code: number | null;
-  signal: string | null;
-  ended_at: string | null;
-  message: string | null;
-  log_tail: string | null;
-  description: string;
-  /** What to do when it is not installed (null when it is). */
-  install_hint: string | null;
-  reinstall_keeps: string;
 }
 
 export interface SupervisorSettings {
