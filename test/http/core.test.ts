@@ -1,25 +1,12 @@
 import { readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
-import { afterEach, describe, expect, it } from "vitest";
-import { removeDirs, startTestStudio, type TestStudio } from "../helpers/studio.js";
+import { describe, expect, it } from "vitest";
+import { post, useStudios } from "../helpers/http.js";
 import { waitFor } from "../helpers/wait.js";
 
-const open: TestStudio[] = [];
-async function studio(options: Parameters<typeof startTestStudio>[0] = {}) {
-  const s = await startTestStudio(options);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of open.splice(0)) {
-    await s.close();
-    removeDirs(s.dirs);
-  }
-});
-
-const json = (agent: ReturnType<TestStudio["agent"]>, url: string, body: unknown) =>
-  agent.post(url).set("Content-Type", "application/json").send(JSON.stringify(body));
+const studio = useStudios();
+const json = post;
 
 describe("sessions", () => {
   it("two browsers keep separate artists", async () => {
@@ -89,7 +76,6 @@ describe("sessions", () => {
     await json(a, "/set_admin_mode", { admin_mode: true }).expect(200);
     const cookie = (await a.get("/debug")).request.cookies;
     await first.close();
-    open.splice(open.indexOf(first), 1);
     const second = await studio({ dirs: first.dirs });
     const again = await request(second.app).get("/debug").set("Cookie", cookie).expect(200);
     expect(again.body.session).toEqual({ artist: "Razvan Matei", admin_mode: true });

@@ -1,43 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isSameProcessAlive } from "../../server/tools/processes.js";
-import { install, jobMode, removeDirs, startTestStudio, type TestStudio } from "../helpers/studio.js";
+import { post, signIn, useStudios, waitJob, type Agent } from "../helpers/http.js";
+import { install, jobMode, type TestStudio } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
 
-const open: TestStudio[] = [];
-async function studio(options: Parameters<typeof startTestStudio>[0] = {}) {
-  const s = await startTestStudio(options);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of open.splice(0)) {
-    for (const job of s.studio.jobs.list()) {
-      if (job.status === "running" || job.status === "queued") await s.studio.jobs.cancel(job.job_id, "clean-up");
-    }
-    for (const supervisor of s.studio.tools.supervisors) await supervisor.stop("clean-up");
-    await s.close();
-    removeDirs(s.dirs);
-  }
-});
-
-type Agent = ReturnType<TestStudio["agent"]>;
-const json = (agent: Agent, url: string, body: unknown) =>
-  agent.post(url).set("Content-Type", "application/json").send(JSON.stringify(body));
-async function admin(s: TestStudio): Promise<Agent> {
-  const agent = s.agent();
-  await json(agent, "/set_artist", { artist: "Razvan Matei" }).expect(200);
-  await json(agent, "/set_admin_mode", { admin_mode: true }).expect(200);
-  return agent;
-}
+const studio = useStudios();
+const json = post;
+const admin = (s: TestStudio) => signIn(s, "Razvan Matei", { adminMode: true });
 const job = async (agent: Agent, id: string) =>
   ((await agent.get("/jobs").expect(200)).body.jobs as { job_id: string; status: string }[]).find((j) => j.job_id === id)!;
-const waitJob = (agent: Agent, id: string, status: string) =>
-  waitFor(async () => ((await job(agent, id))?.status === status ? await job(agent, id) : null), {
-    what: `job ${id} to be ${status}`,
-  });
 const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: null, bootId: null });
 
 /** Reads a log to its end by following cursors, as the page does. */
@@ -200,7 +174,6 @@ describe("admin jobs", () => {
     const [script] = readFileSync(pidsFile, "utf8").trim().split(" ").map(Number) as [number, number];
     // The studio dies without a word: its in-memory runner is simply dropped.
     await first.close();
-    open.splice(open.indexOf(first), 1);
     const second = await studio({ dirs: first.dirs });
     const again = second.agent();
     const record = (await again.get("/jobs")).body.jobs.find((j: { job_id: string }) => j.job_id === asked);

@@ -1,45 +1,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { groupMembers, isSameProcessAlive } from "../../server/tools/processes.js";
 import { isListening } from "../helpers/ports.js";
-import { install, removeDirs, standinMode, startTestStudio, type TestStudio } from "../helpers/studio.js";
+import { post, signIn, useStudios, waitState, type Agent } from "../helpers/http.js";
+import { install, standinMode, type TestStudio } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
 
-const open: TestStudio[] = [];
-async function studio(options: Parameters<typeof startTestStudio>[0] = {}) {
-  const s = await startTestStudio(options);
-  open.push(s);
-  return s;
-}
-async function stopAll(s: TestStudio) {
-  for (const supervisor of s.studio.tools.supervisors) await supervisor.stop("test clean-up");
-}
-afterEach(async () => {
-  for (const s of open.splice(0)) {
-    await stopAll(s);
-    await s.close();
-    removeDirs(s.dirs);
-  }
-});
-afterAll(() => undefined);
-
-type Agent = ReturnType<TestStudio["agent"]>;
-const json = (agent: Agent, url: string, body: unknown) =>
-  agent.post(url).set("Content-Type", "application/json").send(JSON.stringify(body));
-
-async function as(s: TestStudio, artist: string): Promise<Agent> {
-  const agent = s.agent();
-  await json(agent, "/set_artist", { artist }).expect(200);
-  return agent;
-}
+const studio = useStudios();
+const json = post;
+const as = (s: TestStudio, artist: string) => signIn(s, artist);
 const status = async (agent: Agent, id = "comfy-ui") => (await agent.get(`/tool_status/${id}`).expect(200)).body;
-const waitState = (agent: Agent, state: string, id = "comfy-ui", timeoutMs = 10_000) =>
-  waitFor(async () => ((await status(agent, id)).state === state ? await status(agent, id) : null), {
-    timeoutMs,
-    what: `${id} to be ${state}`,
-  });
+
 function standinRecord(s: TestStudio, id = "comfy-ui") {
   const file = path.join(s.dirs.workspace, ".standin", `${id}.json`);
   return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
@@ -229,7 +202,6 @@ describe("a studio restart", () => {
     await json(agent, "/start_session", { tool_id: "lora-tool" }).expect(202);
     const running = await waitState(agent, "running", "lora-tool");
     await first.close();
-    open.splice(open.indexOf(first), 1);
 
     const second = await studio({ dirs: first.dirs });
     const again = second.agent();
@@ -252,7 +224,6 @@ describe("a studio restart", () => {
     await json(agent, "/start_session", { tool_id: "lora-tool" }).expect(202);
     const running = await waitState(agent, "running", "lora-tool");
     await first.close();
-    open.splice(open.indexOf(first), 1);
     process.kill(-running.pid, "SIGKILL");
     await waitFor(() => !alive(running.pid), { what: "the tool to die" });
     const second = await studio({ dirs: first.dirs });
