@@ -1,74 +1,18 @@
-/** The LoRA-Tool's JSON API as typed calls; failures become ApiError with the server's message. */
+/**
+ * The LoRA-Tool's JSON API as typed calls; failures become ApiError with the server's message.
+ * The answers' shapes are defined once, in lora-tool/api.ts (types only: nothing is fetched for them).
+ */
+import type { UploadAnswer } from "../api.js";
 
-export interface DatasetSummary {
-  name: string;
-  images: number;
-  captioned: number;
-  bytes: number;
-}
-
-export interface ImageItem {
-  name: string;
-  bytes: number;
-  width: number | null;
-  height: number | null;
-  modified_ms: number;
-  caption: string | null;
-  url: string;
-  thumb_url: string;
-}
-
-export interface Range {
-  min: number;
-  avg: number;
-  max: number;
-}
-
-export interface CaptionStats {
-  images: number;
-  captioned: number;
-  missing: number;
-  words: Range | null;
-  characters: Range | null;
-}
-
-export interface DatasetDetail {
-  name: string;
-  images: ImageItem[];
-  stats: CaptionStats;
-  bytes: number;
-}
-
-export type RunState = "running" | "cancelling" | "done" | "cancelled" | "failed";
-
-export interface RunStatus {
-  dataset: string;
-  state: RunState;
-  total: number;
-  done: number;
-  captioned: number;
-  skipped: number;
-  failed: number;
-  retries: number;
-  in_progress: string[];
-  errors: { image: string; message: string }[];
-  message: string;
-}
-
-export interface PublicSettings {
-  base_url: string;
-  model: string;
-  concurrency: number;
-  api_key_set: boolean;
-  api_key_hint: string;
-}
-
-export interface UploadAnswer {
-  success: boolean;
-  message: string;
-  added?: { name: string; original: string }[];
-  rejected?: { name: string; message: string }[];
-}
+export type {
+  CaptionStats,
+  DatasetDetail,
+  DatasetSummary,
+  ImageItem,
+  PublicSettings,
+  RunStatus,
+  UploadAnswer,
+} from "../api.js";
 
 export class ApiError extends Error {
   constructor(

@@ -467,57 +467,72 @@ window.addEventListener("drop", (event) => event.preventDefault());
 
 // ---- set-wide caption edits ----
 
-el.triggerForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const dataset = current;
-  const trigger = el.triggerWord.value.trim();
-  showError(el.triggerError, null, el.triggerWord);
-  setStatus(el.triggerStatus, "");
-  if (!dataset) return;
-  if (trigger === "") {
-    showError(el.triggerError, "Type the trigger word first.", el.triggerWord);
-    el.triggerWord.focus();
-    return;
-  }
-  void busy(submitButton(el.triggerForm), async () => {
-    try {
-      await grid.flushAll();
-      const answer = await postJson<{ message: string }>(datasetUrl(dataset, "/trigger"), {
-        trigger_word: trigger,
-      });
-      await loadDataset(dataset);
-      setStatus(el.triggerStatus, answer.message, true);
-      void refreshList();
-    } catch (error) {
-      showError(el.triggerError, messageOf(error), el.triggerWord);
+interface SetWideEdit {
+  form: HTMLFormElement;
+  /** The field that gets the focus and the error. */
+  field: HTMLInputElement;
+  error: HTMLElement;
+  status: HTMLElement;
+  /** After the dataset's address: `/trigger`, `/replace`. */
+  suffix: string;
+  /** Reads the form when it is sent: why it cannot go, or the request body (made once edits are saved). */
+  read: () => { problem: string } | { body: () => Record<string, unknown> };
+  /** Runs after the edit has been applied and shown. */
+  after?: () => void;
+}
+
+/** A form that changes every caption of the current dataset, saving captions still being typed first. */
+function setWideEditForm(edit: SetWideEdit): void {
+  edit.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const dataset = current;
+    const read = edit.read();
+    showError(edit.error, null, edit.field);
+    setStatus(edit.status, "");
+    if (!dataset) return;
+    if ("problem" in read) {
+      showError(edit.error, read.problem, edit.field);
+      edit.field.focus();
+      return;
     }
+    void busy(submitButton(edit.form), async () => {
+      try {
+        await grid.flushAll();
+        const answer = await postJson<{ message: string }>(datasetUrl(dataset, edit.suffix), read.body());
+        await loadDataset(dataset);
+        setStatus(edit.status, answer.message, true);
+        edit.after?.();
+      } catch (error) {
+        showError(edit.error, messageOf(error), edit.field);
+      }
+    });
   });
+}
+
+setWideEditForm({
+  form: el.triggerForm,
+  field: el.triggerWord,
+  error: el.triggerError,
+  status: el.triggerStatus,
+  suffix: "/trigger",
+  read: () => {
+    const trigger = el.triggerWord.value.trim();
+    if (trigger === "") return { problem: "Type the trigger word first." };
+    return { body: () => ({ trigger_word: trigger }) };
+  },
+  after: () => void refreshList(),
 });
 
-el.replaceForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const dataset = current;
-  showError(el.replaceError, null, el.replaceFind);
-  setStatus(el.replaceStatus, "");
-  if (!dataset) return;
-  if (el.replaceFind.value === "") {
-    showError(el.replaceError, "Type the text to find.", el.replaceFind);
-    el.replaceFind.focus();
-    return;
-  }
-  void busy(submitButton(el.replaceForm), async () => {
-    try {
-      await grid.flushAll();
-      const answer = await postJson<{ message: string }>(datasetUrl(dataset, "/replace"), {
-        find: el.replaceFind.value,
-        replace: el.replaceWith.value,
-      });
-      await loadDataset(dataset);
-      setStatus(el.replaceStatus, answer.message, true);
-    } catch (error) {
-      showError(el.replaceError, messageOf(error), el.replaceFind);
-    }
-  });
+setWideEditForm({
+  form: el.replaceForm,
+  field: el.replaceFind,
+  error: el.replaceError,
+  status: el.replaceStatus,
+  suffix: "/replace",
+  read: () => {
+    if (el.replaceFind.value === "") return { problem: "Type the text to find." };
+    return { body: () => ({ find: el.replaceFind.value, replace: el.replaceWith.value }) };
+  },
 });
 
 // Saves captions still being typed when the tab is hidden or closed.

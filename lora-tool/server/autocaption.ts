@@ -6,6 +6,7 @@
 import path from "node:path";
 import pLimit from "p-limit";
 import type { Logger } from "pino";
+import type { RunStatus } from "../api.js";
 import { CancelledError } from "./backoff.js";
 import { applyTrigger, isOnlyTrigger } from "./caption-text.js";
 import { writeCaption } from "./captions.js";
@@ -20,29 +21,10 @@ import {
   type RetryPolicy,
 } from "./vision-client.js";
 
-export type RunState = "running" | "cancelling" | "done" | "cancelled" | "failed";
-
 export interface RunParams {
   prompt: string;
   overwrite: boolean;
   trigger_word: string;
-}
-
-export interface RunStatus {
-  dataset: string;
-  state: RunState;
-  total: number;
-  /** Images finished one way or another (captioned, skipped or failed). */
-  done: number;
-  captioned: number;
-  skipped: number;
-  failed: number;
-  retries: number;
-  in_progress: string[];
-  errors: { image: string; message: string }[];
-  message: string;
-  started_at: string;
-  ended_at: string | null;
 }
 
 /** Answers that no retry or other image will fix: stop the whole run. */

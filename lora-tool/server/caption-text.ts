@@ -2,6 +2,7 @@
  * Pure caption text operations: trigger word, literal find and replace, length statistics, and
  * tidying a caption a vision model wrote.
  */
+import type { CaptionStats, Range } from "../api.js";
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -57,19 +58,7 @@ export function countWords(text: string): number {
   return trimmed === "" ? 0 : trimmed.split(/\s+/u).length;
 }
 
-export interface Range {
-  min: number;
-  avg: number;
-  max: number;
-}
-
-export interface CaptionStats {
-  images: number;
-  captioned: number;
-  missing: number;
-  words: Range | null;
-  characters: Range | null;
-}
+export type { CaptionStats } from "../api.js";
 
 function range(values: number[]): Range | null {
   if (values.length === 0) return null;

@@ -4,17 +4,11 @@
  */
 import { lstat, mkdir, readdir, rename } from "node:fs/promises";
 import path from "node:path";
+import type { DatasetSummary } from "../api.js";
 import { stamp } from "./atomic.js";
 import { HttpError } from "./http.js";
 import { listImages } from "./images.js";
 import { captionNameFor, checkName, resolveInside } from "./names.js";
-
-export interface DatasetSummary {
-  name: string;
-  images: number;
-  captioned: number;
-  bytes: number;
-}
 
 async function isDirectory(target: string): Promise<boolean> {
   try {

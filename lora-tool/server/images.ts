@@ -5,18 +5,9 @@
 import { lstat, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
+import type { ImageInfo } from "../api.js";
 import { HttpError } from "./http.js";
 import { captionNameFor, checkName, isImageName, resolveInside } from "./names.js";
-
-export interface ImageInfo {
-  name: string;
-  bytes: number;
-  width: number | null;
-  height: number | null;
-  modified_ms: number;
-  /** The caption text, or null when there is no caption file. */
-  caption: string | null;
-}
 
 interface CachedDimensions {
   key: string;

@@ -11,7 +11,7 @@ export interface AssetPaths {
   viewsDir: string;
   /** Styles and other static files (source folder). */
   publicDir: string;
-  /** The compiled browser script (`dist/lora-tool/public`). */
+  /** The compiled browser script (`dist/lora-tool/browser/public`). */
   scriptDir: string;
 }
 
@@ -22,7 +22,7 @@ export function locateAssets(from = path.dirname(fileURLToPath(import.meta.url))
       return {
         viewsDir: path.join(dir, "lora-tool", "views"),
         publicDir: path.join(dir, "lora-tool", "public"),
-        scriptDir: path.join(dir, "dist", "lora-tool", "public"),
+        scriptDir: path.join(dir, "dist", "lora-tool", "browser", "public"),
       };
     }
     dir = path.dirname(dir);

@@ -60,7 +60,7 @@ await makeDir("STATE_DIR", path.join(stateDir, "lora-tool"), 0o700);
 await rm(path.join(workspaceDir, "datasets", ".uploads"), { recursive: true, force: true });
 
 if (!existsSync(path.join(locateAssets().scriptDir, "app.js"))) {
-  logger.warn("The page script is not built (dist/lora-tool/public/app.js); run `npm run build`.");
+  logger.warn("The page script is not built (dist/lora-tool/browser/public/app.js); run `npm run build`.");
 }
 
 const { app, shutdown } = createLoraApp({ workspaceDir, stateDir, logger });

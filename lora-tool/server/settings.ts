@@ -5,6 +5,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import type { PublicSettings } from "../api.js";
 import { writeFileAtomic } from "./atomic.js";
 
 export interface CaptionSettings {
@@ -74,14 +75,6 @@ export function maskKey(key: string): string {
   if (key === "") return "";
   if (key.length < 16) return "set";
   return `${key.slice(0, 3)}…${key.slice(-4)}`;
-}
-
-export interface PublicSettings {
-  base_url: string;
-  model: string;
-  concurrency: number;
-  api_key_set: boolean;
-  api_key_hint: string;
 }
 
 export function publicSettings(settings: CaptionSettings): PublicSettings {

@@ -5,6 +5,7 @@
 import { readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
+import type { UploadResult } from "../api.js";
 import { isImageName, normaliseUploadName, stemKey } from "./names.js";
 import { ThumbnailCache } from "./thumbs.js";
 
@@ -13,11 +14,6 @@ export interface UploadedFile {
   originalname: string;
   /** Where the upload waits on disk. */
   path: string;
-}
-
-export interface UploadResult {
-  added: { name: string; original: string }[];
-  rejected: { name: string; message: string }[];
 }
 
 const ACCEPTED_FORMATS = new Set(["jpeg", "png", "webp"]);

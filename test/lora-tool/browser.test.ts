@@ -13,12 +13,14 @@ import { makeApp, makeDirs, png, type TestDirs } from "./helpers.js";
 
 const REPO = path.resolve(import.meta.dirname, "..", "..");
 const PUBLIC_SRC = path.join(REPO, "lora-tool", "public");
-const PUBLIC_OUT = path.join(REPO, "dist", "lora-tool", "public", "app.js");
+const SHARED_TYPES = path.join(REPO, "lora-tool", "api.ts");
+const PUBLIC_OUT = path.join(REPO, "dist", "lora-tool", "browser", "public", "app.js");
 
 /** Builds the browser script when it is missing or older than its sources. */
 async function buildPageScript(): Promise<void> {
   const built = existsSync(PUBLIC_OUT) ? statSync(PUBLIC_OUT).mtimeMs : 0;
   const newest = Math.max(
+    statSync(SHARED_TYPES).mtimeMs,
     ...readdirSync(PUBLIC_SRC)
       .filter((name) => name.endsWith(".ts"))
       .map((name) => statSync(path.join(PUBLIC_SRC, name)).mtimeMs),

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { Router } from "express";
 import { z } from "zod";
+import type { DatasetDetail } from "../../api.js";
 import { captionStats } from "../caption-text.js";
 import type { Context } from "../context.js";
 import { param, parseBody } from "../http.js";
@@ -34,16 +35,13 @@ export function datasetRoutes(ctx: Context): Router {
     const name = param(req, "dataset");
     const dir = await ctx.store.require(name);
     const images = await listImages(dir);
-    res.json({
-      success: true,
-      dataset: {
-        name,
-        images: images.map((image) => ({ ...image, ...imageUrls(name, image.name, image.modified_ms) })),
-        stats: captionStats(images.map((image) => image.caption)),
-        bytes: images.reduce((sum, image) => sum + image.bytes, 0),
-      },
-      autocaption: ctx.captioner.status(name),
-    });
+    const dataset: DatasetDetail = {
+      name,
+      images: images.map((image) => ({ ...image, ...imageUrls(name, image.name, image.modified_ms) })),
+      stats: captionStats(images.map((image) => image.caption)),
+      bytes: images.reduce((sum, image) => sum + image.bytes, 0),
+    };
+    res.json({ success: true, dataset, autocaption: ctx.captioner.status(name) });
   });
 
   router.post("/api/datasets/:dataset/rename", requireJson, async (req, res) => {

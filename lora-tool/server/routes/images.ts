@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { Router, type ErrorRequestHandler, type RequestHandler } from "express";
 import multer from "multer";
+import type { UploadAnswer } from "../../api.js";
 import type { Context } from "../context.js";
 import { HttpError, param } from "../http.js";
 import { requireImage } from "../images.js";
@@ -79,11 +80,17 @@ export function imageRoutes(ctx: Context): Router {
         "images uploaded",
       );
       if (result.added.length === 0) {
-        res.status(400).json({ success: false, message: `Nothing was added. ${refused}`, ...result });
+        const answer: UploadAnswer = { success: false, message: `Nothing was added. ${refused}`, ...result };
+        res.status(400).json(answer);
         return;
       }
       const added = `Added ${result.added.length} image${result.added.length === 1 ? "" : "s"}.`;
-      res.status(201).json({ success: true, message: refused ? `${added} ${refused}` : added, ...result });
+      const answer: UploadAnswer = {
+        success: true,
+        message: refused ? `${added} ${refused}` : added,
+        ...result,
+      };
+      res.status(201).json(answer);
     }) as RequestHandler,
   );
 
