@@ -10,14 +10,8 @@ export LOG_TAG=ai-toolkit-install
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-AITK_DIR="$WORKSPACE_DIR/ai-toolkit"
-AITK_REPO_URL=${AI_TOOLKIT_REPO_URL:-https://github.com/ostris/ai-toolkit.git}
-
-have git || die "git is not installed"
 have npm || die "Node.js and npm are needed for AI-Toolkit's UI, and npm is not installed"
-
-log "installing AI-Toolkit into $AITK_DIR"
-clone_repo_into "$AITK_REPO_URL" "$AITK_DIR"
+install_clone AI-Toolkit "$AITK_REPO_URL" "$AITK_DIR"
 run git -C "$AITK_DIR" submodule update --init --recursive
 
 log "Python environment"

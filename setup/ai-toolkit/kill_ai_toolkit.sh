@@ -10,20 +10,7 @@ export LOG_TAG=ai-toolkit-kill
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-# The tool's port as the studio sets it (AI_TOOLKIT_PORT, default 8675). PORT is not read here: in
-# the studio's own environment it may be the studio's port.
-port=${AI_TOOLKIT_PORT:-8675}
-require_port AI_TOOLKIT_PORT "$port"
-UI_DIR="$WORKSPACE_DIR/ai-toolkit/ui"
-
-mapfile -t listeners < <(pids_on_port "$port")
-pids=("${listeners[@]}")
-for pid in "${listeners[@]}"; do
-  while read -r parent; do
-    [[ $(pid_cmdline "$parent") == *concurrently* ]] && pids+=("$parent")
-  done < <(pid_ancestors "$pid")
-done
-mapfile -t -O "${#pids[@]}" pids < <(pids_with_cwd "$UI_DIR" '(concurrently|next|worker\.js|fileServer\.js|npm)')
-
-log "stopping AI-Toolkit's UI (port $port)"
-stop_processes '(^|[ /])run\.py( |$)' "${pids[@]}"
+kill_tool "AI-Toolkit's UI" AI_TOOLKIT_PORT "${AI_TOOLKIT_PORT:-8675}" \
+  --parent concurrently \
+  --cwd "$AITK_DIR/ui" '(concurrently|next|worker\.js|fileServer\.js|npm)' \
+  --keep '(^|[ /])run\.py( |$)'

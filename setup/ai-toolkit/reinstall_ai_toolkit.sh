@@ -12,32 +12,12 @@ export LOG_TAG=ai-toolkit-reinstall
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 
-AITK_DIR="$WORKSPACE_DIR/ai-toolkit"
-AITK_REPO_URL=${AI_TOOLKIT_REPO_URL:-https://github.com/ostris/ai-toolkit.git}
 KEEP=(config datasets output models custom extensions data aitk_db.db aitk_db.db-wal aitk_db.db-shm .env env.sh)
 
-if [[ ! -e $AITK_DIR ]]; then
-  log "AI-Toolkit is not installed yet; installing"
-  exec bash "$here/install_ai_toolkit.sh"
-fi
+reinstall_keeping AI-Toolkit "$AITK_DIR" "$AITK_REPO_URL" "$here/install_ai_toolkit.sh" "${KEEP[@]}"
 
-old=$(move_aside "$AITK_DIR")
-log "the old AI-Toolkit is now $old"
-
-if ! clone_repo_into "$AITK_REPO_URL" "$AITK_DIR"; then
-  warn "the clone failed; putting the old AI-Toolkit back"
-  [[ -e $AITK_DIR ]] && merge_into "$AITK_DIR" "$old"
-  [[ -e $AITK_DIR ]] || mv -- "$old" "$AITK_DIR"
-  die "AI-Toolkit was not reinstalled (the old one is back in $AITK_DIR)"
-fi
-restore_kept "$old" "$AITK_DIR" "${KEEP[@]}"
-
-bash "$here/install_ai_toolkit.sh"
-
-remove_venv "$old/venv"
-remove_venv "$old/.venv"
-if [[ -d $old/ui/node_modules ]]; then
-  run rm -rf -- "$old/ui/node_modules"
-fi
-log "AI-Toolkit is reinstalled. The old tree is kept at $old (its code, and any file that could not be moved back);"
-log "delete it once the new AI-Toolkit works."
+# The new install works: the old tree's Python environments and node_modules can go.
+remove_venv "$REINSTALL_OLD/venv"
+remove_venv "$REINSTALL_OLD/.venv"
+remove_folder "$REINSTALL_OLD/ui/node_modules"
+reinstall_done AI-Toolkit "$REINSTALL_OLD"

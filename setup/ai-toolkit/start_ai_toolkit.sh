@@ -12,12 +12,9 @@ export LOG_TAG=ai-toolkit
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-PORT=${PORT:-${AI_TOOLKIT_PORT:-8675}}
-require_port PORT "$PORT"
-AITK_DIR="$WORKSPACE_DIR/ai-toolkit"
+start_port AI_TOOLKIT_PORT 8675
 UI_DIR="$AITK_DIR/ui"
-
-[[ -f $UI_DIR/package.json ]] || die "AI-Toolkit is not installed in $AITK_DIR: ask an admin to run Install for AI-Toolkit"
+require_installed AI-Toolkit "$AITK_DIR" ui/package.json
 [[ -d $UI_DIR/node_modules ]] || die "AI-Toolkit's UI has no node_modules: ask an admin to run Update or Reinstall for AI-Toolkit"
 have node || die "Node.js is not installed"
 

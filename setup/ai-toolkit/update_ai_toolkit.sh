@@ -8,7 +8,6 @@ export LOG_TAG=ai-toolkit-update
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-AITK_DIR="$WORKSPACE_DIR/ai-toolkit"
 [[ -d $AITK_DIR/.git ]] || die "AI-Toolkit is not installed in $AITK_DIR (no git clone there): run Install first"
 have npm || die "Node.js and npm are needed for AI-Toolkit's UI, and npm is not installed"
 

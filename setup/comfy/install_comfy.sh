@@ -12,10 +12,7 @@ export LOG_TAG=comfy-install
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-log "installing ComfyUI into $COMFY_DIR"
-have git || die "git is not installed"
-
-clone_repo_into "$COMFY_REPO_URL" "$COMFY_DIR"
+install_clone ComfyUI "$COMFY_REPO_URL" "$COMFY_DIR"
 
 log "Python environment"
 make_venv "$COMFY_VENV"

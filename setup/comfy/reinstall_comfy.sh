@@ -13,10 +13,7 @@ export LOG_TAG=comfy-reinstall
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 
-if [[ ! -e $COMFY_DIR ]]; then
-  log "ComfyUI is not installed yet; installing"
-  exec bash "$here/install_comfy.sh"
-fi
+install_when_missing ComfyUI "$COMFY_DIR" "$here/install_comfy.sh"
 
 port=${COMFYUI_PORT:-8188}
 if [[ -n $(pids_on_port "$port") ]]; then
@@ -35,13 +32,7 @@ if [[ -d $old/models && ! -L $old/models ]]; then
 fi
 
 log "cloning ComfyUI again"
-if ! clone_repo_into "$COMFY_REPO_URL" "$COMFY_DIR"; then
-  warn "the clone failed; putting the old ComfyUI back"
-  # Folders made meanwhile (the studio makes output folders for new artists) go into the old tree.
-  [[ -e $COMFY_DIR ]] && merge_into "$COMFY_DIR" "$old"
-  [[ -e $COMFY_DIR ]] || mv -- "$old" "$COMFY_DIR"
-  die "ComfyUI was not reinstalled (the old one is back in $COMFY_DIR)"
-fi
+clone_again ComfyUI "$COMFY_REPO_URL" "$COMFY_DIR" "$old"
 
 restore_kept "$old" "$COMFY_DIR" output input user custom_nodes
 if [[ -f $old/extra_model_paths.yaml ]] && ! grep -qxF "$EXTRA_MODEL_PATHS_HEADER" "$old/extra_model_paths.yaml"; then
@@ -63,8 +54,7 @@ done
 shopt -u nullglob
 
 remove_venv "$old/venv"
-log "ComfyUI is reinstalled. The old tree is kept at $old (its code, and any file that could not be moved back);"
-log "delete it once the new ComfyUI works."
+reinstall_done ComfyUI "$old"
 if ((${#failed[@]})); then
   die "these custom nodes' requirements failed: ${failed[*]}"
 fi

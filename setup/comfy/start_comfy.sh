@@ -10,11 +10,9 @@ export LOG_TAG=comfy
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-PORT=${PORT:-${COMFYUI_PORT:-8188}}
-require_port PORT "$PORT"
+start_port COMFYUI_PORT 8188
+require_installed ComfyUI "$COMFY_DIR" main.py
 OUTPUT_DIR=${OUTPUT_DIR:-$COMFY_DIR/output}
-
-[[ -f $COMFY_DIR/main.py ]] || die "ComfyUI is not installed in $COMFY_DIR: ask an admin to run Install for ComfyUI"
 
 if ! python=$(comfy_python); then
   have python3 || die "ComfyUI's Python environment $COMFY_VENV is missing and there is no python3: run Reinstall for ComfyUI"

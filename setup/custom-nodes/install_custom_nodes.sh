@@ -59,10 +59,4 @@ while IFS= read -r line <&3 || [[ -n $line ]]; do
   ok+=("$name")
 done 3<"$NODES_FILE"
 
-log "custom nodes: ${#ok[@]} installed, ${#failed[@]} failed"
-if ((${#failed[@]})); then
-  for item in "${failed[@]}"; do
-    log "failed: $item"
-  done
-  die "some custom nodes failed: ${failed[*]}"
-fi
+comfy_nodes_summary installed "${#ok[@]}" "${failed[@]}"

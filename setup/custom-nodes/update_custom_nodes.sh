@@ -39,10 +39,4 @@ for node in "${nodes[@]}"; do
   ok+=("$name")
 done
 
-log "custom nodes: ${#ok[@]} updated, ${#failed[@]} failed"
-if ((${#failed[@]})); then
-  for item in "${failed[@]}"; do
-    log "failed: $item"
-  done
-  die "some custom nodes failed: ${failed[*]}"
-fi
+comfy_nodes_summary updated "${#ok[@]}" "${failed[@]}"

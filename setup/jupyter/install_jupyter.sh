@@ -8,10 +8,7 @@ export LOG_TAG=jupyter-install
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-JUPYTER_VENV=${JUPYTER_VENV:-$WORKSPACE_DIR/.venvs/jupyterlab}
-
 log "installing JupyterLab into $JUPYTER_VENV"
-make_venv "$JUPYTER_VENV"
-pip_install "$JUPYTER_VENV" jupyterlab ipywidgets
+jupyter_packages install
 [[ -x $JUPYTER_VENV/bin/jupyter-lab ]] || die "JupyterLab did not install: $JUPYTER_VENV/bin/jupyter-lab is missing"
 log "JupyterLab is installed"

@@ -8,9 +8,6 @@ export LOG_TAG=jupyter-reinstall
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-JUPYTER_VENV=${JUPYTER_VENV:-$WORKSPACE_DIR/.venvs/jupyterlab}
-export JUPYTER_VENV
-
 if [[ -e $JUPYTER_VENV && ! -f $JUPYTER_VENV/pyvenv.cfg ]]; then
   die "$JUPYTER_VENV is not a Python environment; move it away and run this again"
 fi

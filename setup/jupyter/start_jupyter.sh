@@ -13,9 +13,7 @@ export LOG_TAG=jupyter
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-PORT=${PORT:-${JUPYTER_PORT:-8888}}
-require_port PORT "$PORT"
-JUPYTER_VENV=${JUPYTER_VENV:-$WORKSPACE_DIR/.venvs/jupyterlab}
+start_port JUPYTER_PORT 8888
 
 if [[ -z ${JUPYTER_TOKEN:-} && -n ${JUPYTER_PASSWORD:-} ]]; then
   JUPYTER_TOKEN=$JUPYTER_PASSWORD

@@ -4,8 +4,9 @@
 #   source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 #
 # After sourcing: WORKSPACE_DIR (default /workspace) and REPO_DIR (default: the repository this
-# file lives in) are set and exported. Nothing here ever builds a shell string from input or
-# uses eval; every command gets its arguments as separate words.
+# file lives in) are set and exported; where each tool lives (COMFY_DIR, JUPYTER_VENV, AITK_DIR,
+# SWARM_DIR, ...) is set as well. Nothing here ever builds a shell string from input or uses eval;
+# every command gets its arguments as separate words.
 
 COMMON_LIB_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 : "${WORKSPACE_DIR:=/workspace}"
@@ -48,6 +49,31 @@ require_port() {
   if [[ ! $value =~ ^[0-9]{1,5}$ ]] || ((10#$value < 1 || 10#$value > 65535)); then
     die "$name must be a port number between 1 and 65535 (got '$value')"
   fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Steps every tool's scripts share
+
+# start_port PORT_VARIABLE DEFAULT: sets PORT for a start script (PORT as the studio passes it, else
+# the tool's own PORT_VARIABLE, else DEFAULT) and stops when it is not a port number.
+start_port() {
+  PORT=${PORT:-${!1:-$2}}
+  require_port PORT "$PORT"
+}
+
+# require_installed NAME DIR FILE: stops, asking for an Install, when DIR/FILE is missing.
+require_installed() {
+  local name=$1 dir=$2 file=$3
+  [[ -f $dir/$file ]] || die "$name is not installed in $dir: ask an admin to run Install for $name"
+}
+
+# install_clone NAME URL DIR: the first step of an install: DIR becomes a clone of URL (one that is
+# there already is kept).
+install_clone() {
+  local name=$1 url=$2 dir=$3
+  have git || die "git is not installed"
+  log "installing $name into $dir"
+  clone_repo_into "$url" "$dir"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -317,6 +343,56 @@ stop_processes() {
   log "stopped"
 }
 
+# kill_tool NAME PORT_VARIABLE PORT [--parent TEXT] [--cwd DIR PATTERN] [--matching PATTERN]
+#           [--keep PATTERN]
+# Stops a tool with stop_processes: whatever listens on PORT, and
+#   --parent TEXT         each process above a listener whose command line contains TEXT (the
+#                         launcher that would otherwise start the tool again);
+#   --cwd DIR PATTERN     processes running from DIR (or below it) whose command line matches PATTERN;
+#   --matching PATTERN    processes whose command line matches PATTERN;
+#   --keep PATTERN        processes to leave running (stop_processes' KEEP_PATTERN).
+# PORT is the tool's port as the studio sets it (PORT_VARIABLE, named when it is not a port number).
+# A kill script never reads PORT: in the studio's own environment it may be the studio's port.
+kill_tool() {
+  local name=$1 variable=$2 port=$3 parent='' cwd='' cwd_pattern='' matching='' keep='' pid ancestor
+  shift 3
+  while (($#)); do
+    case $1 in
+      --parent) parent=$2 ;;
+      --matching) matching=$2 ;;
+      --keep) keep=$2 ;;
+      --cwd)
+        cwd=$2
+        cwd_pattern=$3
+        shift
+        ;;
+      *) die "kill_tool: unknown option $1" ;;
+    esac
+    shift 2
+  done
+  require_port "$variable" "$port"
+
+  local -a listeners=() pids=()
+  mapfile -t listeners < <(pids_on_port "$port")
+  pids=("${listeners[@]}")
+  if [[ -n $parent ]]; then
+    for pid in "${listeners[@]}"; do
+      while read -r ancestor; do
+        [[ $(pid_cmdline "$ancestor") == *"$parent"* ]] && pids+=("$ancestor")
+      done < <(pid_ancestors "$pid")
+    done
+  fi
+  if [[ -n $cwd ]]; then
+    mapfile -t -O "${#pids[@]}" pids < <(pids_with_cwd "$cwd" "$cwd_pattern")
+  fi
+  if [[ -n $matching ]]; then
+    mapfile -t -O "${#pids[@]}" pids < <(pids_matching "$matching")
+  fi
+
+  log "stopping $name (port $port)"
+  stop_processes "$keep" "${pids[@]}"
+}
+
 # ---------------------------------------------------------------------------------------------
 # ComfyUI
 
@@ -447,6 +523,49 @@ comfy_node_requirements() {
   return 0
 }
 
+# comfy_nodes_summary VERB OK_COUNT FAILED...: the closing lines of a custom nodes run ("custom
+# nodes: 12 installed, 1 failed", then each failure); stops with an error when any failed.
+comfy_nodes_summary() {
+  local verb=$1 ok=$2 item
+  shift 2
+  log "custom nodes: $ok $verb, $# failed"
+  if (($#)); then
+    for item in "$@"; do
+      log "failed: $item"
+    done
+    die "some custom nodes failed: $*"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# JupyterLab, AI-Toolkit and SwarmUI
+
+JUPYTER_VENV=${JUPYTER_VENV:-$WORKSPACE_DIR/.venvs/jupyterlab}
+
+# jupyter_packages install|upgrade: JupyterLab and ipywidgets into JUPYTER_VENV (made when it is
+# missing); `upgrade` brings them to their newest versions.
+jupyter_packages() {
+  local -a options=()
+  case $1 in
+    install) ;;
+    upgrade) options=(--upgrade) ;;
+    *) die "jupyter_packages: install or upgrade, not '$1'" ;;
+  esac
+  make_venv "$JUPYTER_VENV"
+  pip_install "$JUPYTER_VENV" "${options[@]}" jupyterlab ipywidgets
+}
+
+# Where AI-Toolkit and SwarmUI live; read by their scripts.
+# shellcheck disable=SC2034
+{
+  AITK_DIR="$WORKSPACE_DIR/ai-toolkit"
+  AITK_REPO_URL=${AI_TOOLKIT_REPO_URL:-https://github.com/ostris/ai-toolkit.git}
+  SWARM_DIR="$WORKSPACE_DIR/SwarmUI"
+  SWARM_REPO_URL=${SWARMUI_REPO_URL:-https://github.com/mcmonkeyprojects/SwarmUI.git}
+  # SwarmUI's .NET SDK, on the volume so that it survives a pod restart.
+  DOTNET_DIR="$WORKSPACE_DIR/.dotnet"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Reinstall
 
@@ -478,4 +597,58 @@ remove_venv() {
   if [[ -f $dir/pyvenv.cfg ]]; then
     run rm -rf -- "$dir"
   fi
+}
+
+# remove_folder DIR: removes DIR (build output, node_modules, ...) when it is a folder.
+remove_folder() {
+  local dir=$1
+  if [[ -d $dir ]]; then
+    run rm -rf -- "$dir"
+  fi
+}
+
+# install_when_missing NAME DIR INSTALL_SCRIPT: with nothing at DIR there is nothing to keep, so a
+# reinstall is just INSTALL_SCRIPT (it replaces this process).
+install_when_missing() {
+  local name=$1 dir=$2 install=$3
+  if [[ ! -e $dir ]]; then
+    log "$name is not installed yet; installing"
+    exec bash "$install"
+  fi
+}
+
+# clone_again NAME URL DIR OLD: clones URL into DIR, whose old tree was just moved aside to OLD.
+# When the clone fails, OLD is put back (folders made in DIR meanwhile, such as the output folders
+# the studio makes for new artists, are merged into it) and the script stops.
+clone_again() {
+  local name=$1 url=$2 dir=$3 old=$4
+  if ! clone_repo_into "$url" "$dir"; then
+    warn "the clone failed; putting the old $name back"
+    [[ -e $dir ]] && merge_into "$dir" "$old"
+    [[ -e $dir ]] || mv -- "$old" "$dir"
+    die "$name was not reinstalled (the old one is back in $dir)"
+  fi
+}
+
+# reinstall_keeping NAME DIR URL INSTALL_SCRIPT KEEP...: reinstalls a tool that lives in one git
+# clone without losing what its users made. DIR is renamed to DIR.old-{time} (REINSTALL_OLD names
+# it afterwards), URL is cloned into DIR afresh, each KEEP path (file or folder, relative to DIR) is
+# moved back into it, and INSTALL_SCRIPT does the rest. With nothing at DIR it is just
+# INSTALL_SCRIPT. The old tree stays, so anything that could not be moved back is still there.
+reinstall_keeping() {
+  local name=$1 dir=$2 url=$3 install=$4
+  shift 4
+  install_when_missing "$name" "$dir" "$install"
+  REINSTALL_OLD=$(move_aside "$dir")
+  log "the old $name is now $REINSTALL_OLD"
+  clone_again "$name" "$url" "$dir" "$REINSTALL_OLD"
+  restore_kept "$REINSTALL_OLD" "$dir" "$@"
+  bash "$install"
+}
+
+# reinstall_done NAME OLD: the closing lines of a reinstall whose old tree is kept at OLD.
+reinstall_done() {
+  local name=$1 old=$2
+  log "$name is reinstalled. The old tree is kept at $old (its code, and any file that could not be moved back);"
+  log "delete it once the new $name works."
 }

@@ -11,16 +11,10 @@ export LOG_TAG=swarm-ui-install
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-SWARM_DIR="$WORKSPACE_DIR/SwarmUI"
-SWARM_REPO_URL=${SWARMUI_REPO_URL:-https://github.com/mcmonkeyprojects/SwarmUI.git}
-DOTNET_DIR="$WORKSPACE_DIR/.dotnet"
 DOTNET_INSTALL_URL=${DOTNET_INSTALL_URL:-https://dot.net/v1/dotnet-install.sh}
 
-have git || die "git is not installed"
 have curl || die "curl is not installed"
-
-log "installing SwarmUI into $SWARM_DIR"
-clone_repo_into "$SWARM_REPO_URL" "$SWARM_DIR"
+install_clone SwarmUI "$SWARM_REPO_URL" "$SWARM_DIR"
 
 # The .NET channel SwarmUI's project targets (net8.0 -> 8.0); 8.0 when it cannot be read.
 channel=$(sed -n 's/.*<TargetFramework>net\([0-9][0-9]*\.[0-9][0-9]*\)<.*/\1/p' "$SWARM_DIR/src/SwarmUI.csproj" 2>/dev/null | head -n 1 || true)

@@ -9,12 +9,9 @@ export LOG_TAG=swarm-ui
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-PORT=${PORT:-${SWARMUI_PORT:-7861}}
-require_port PORT "$PORT"
-SWARM_DIR="$WORKSPACE_DIR/SwarmUI"
-DOTNET_DIR="$WORKSPACE_DIR/.dotnet"
+start_port SWARMUI_PORT 7861
+require_installed SwarmUI "$SWARM_DIR" launch-linux.sh
 
-[[ -f $SWARM_DIR/launch-linux.sh ]] || die "SwarmUI is not installed in $SWARM_DIR: ask an admin to run Install for SwarmUI"
 if [[ -x $DOTNET_DIR/dotnet ]]; then
   export DOTNET_ROOT="$DOTNET_DIR"
   export PATH="$DOTNET_DIR:$PATH"

@@ -8,7 +8,6 @@ export LOG_TAG=swarm-ui-update
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-SWARM_DIR="$WORKSPACE_DIR/SwarmUI"
 [[ -d $SWARM_DIR/.git ]] || die "SwarmUI is not installed in $SWARM_DIR (no git clone there): run Install first"
 
 log "updating SwarmUI in $SWARM_DIR"

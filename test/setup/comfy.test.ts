@@ -9,7 +9,16 @@ import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort, isListening } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
-import { REPO_ROOT, childOf, isAlive, makeSandbox, withPrefix, type Sandbox } from "./sandbox.js";
+import {
+  REPO_ROOT,
+  childOf,
+  expectExeced,
+  isAlive,
+  killGroup,
+  makeSandbox,
+  withPrefix,
+  type Sandbox,
+} from "./sandbox.js";
 
 const INSTALL = "setup/comfy/install_comfy.sh";
 const START = "setup/comfy/start_comfy.sh";
@@ -38,8 +47,7 @@ describe("install_comfy.sh", () => {
     expect(box.exists("ComfyUI/venv/bin/python")).toBe(true);
     expect(box.exists("ComfyUI/custom_nodes/ComfyUI-Manager/.git")).toBe(true);
 
-    const clones = withPrefix(await box.calls("git"), "clone").map((call) => call.args.at(-2));
-    expect(clones).toEqual([
+    expect(await box.clones()).toEqual([
       "https://github.com/comfyanonymous/ComfyUI.git",
       "https://github.com/Comfy-Org/ComfyUI-Manager.git",
     ]);
@@ -108,7 +116,7 @@ describe("install_comfy.sh", () => {
     await box.write("models/checkpoints/model.safetensors", "weights");
     await box.clearCalls();
     await install();
-    expect(withPrefix(await box.calls("git"), "clone")).toEqual([]);
+    expect(await box.clones()).toEqual([]);
     expect(withPrefix(await box.calls("uv"), "venv")).toEqual([]);
     expect(await box.read("ComfyUI/user/default/workflows/flow.json")).toBe("{}");
     expect(await box.read("models/checkpoints/model.safetensors")).toBe("weights");
@@ -151,32 +159,34 @@ describe("install_comfy.sh", () => {
 describe("reinstall_comfy.sh", () => {
   it("keeps models, outputs, inputs, workflows, settings and custom nodes; the code is fresh", async () => {
     await install();
-    await box.write("ComfyUI/models/checkpoints/model.safetensors", "weights");
-    await box.write("ComfyUI/output/Ana Horvat/ComfyUI_00001_.png", "image");
-    await box.write("ComfyUI/input/photo.png", "input");
-    await box.write("ComfyUI/user/default/workflows/portrait.json", '{"nodes":[]}');
-    await box.write("ComfyUI/user/default/comfy.settings.json", '{"theme":"dark"}');
-    await box.write("ComfyUI/custom_nodes/my-node/.git/HEAD", "ref");
-    await box.write("ComfyUI/custom_nodes/my-node/requirements.txt", "numpy");
-    await box.write("ComfyUI/main.py", "edited code");
+    // What users made, which the reinstall moves into the fresh tree as it is.
+    const made = {
+      "ComfyUI/output/Ana Horvat/ComfyUI_00001_.png": "image",
+      "ComfyUI/input/photo.png": "input",
+      "ComfyUI/user/default/workflows/portrait.json": '{"nodes":[]}',
+      "ComfyUI/user/default/comfy.settings.json": '{"theme":"dark"}',
+      "ComfyUI/custom_nodes/my-node/requirements.txt": "numpy",
+    };
+    await box.writeFiles({
+      "ComfyUI/models/checkpoints/model.safetensors": "weights",
+      ...made,
+      "ComfyUI/custom_nodes/my-node/.git/HEAD": "ref",
+      "ComfyUI/main.py": "edited code",
+    });
     await box.clearCalls();
 
     const result = await box.run(REINSTALL);
     expect(result.exitCode, result.output).toBe(0);
 
-    expect(await box.read("models/checkpoints/model.safetensors")).toBe("weights");
-    expect(await box.read("ComfyUI/models/checkpoints/model.safetensors")).toBe("weights");
-    expect(await box.read("ComfyUI/output/Ana Horvat/ComfyUI_00001_.png")).toBe("image");
-    expect(await box.read("ComfyUI/input/photo.png")).toBe("input");
-    expect(await box.read("ComfyUI/user/default/workflows/portrait.json")).toBe('{"nodes":[]}');
-    expect(await box.read("ComfyUI/user/default/comfy.settings.json")).toBe('{"theme":"dark"}');
-    expect(await box.read("ComfyUI/custom_nodes/my-node/requirements.txt")).toBe("numpy");
+    await box.expectFiles({
+      "models/checkpoints/model.safetensors": "weights",
+      "ComfyUI/models/checkpoints/model.safetensors": "weights",
+      ...made,
+    });
     expect(box.exists("ComfyUI/custom_nodes/ComfyUI-Manager")).toBe(true);
     expect(await box.read("ComfyUI/main.py")).not.toBe("edited code");
 
-    expect(withPrefix(await box.calls("git"), "clone").map((call) => call.args.at(-2))).toContain(
-      "https://github.com/comfyanonymous/ComfyUI.git",
-    );
+    expect(await box.clones()).toContain("https://github.com/comfyanonymous/ComfyUI.git");
     const installs = withPrefix(await box.calls("uv"), "pip", "install").map((call) => call.args.at(-1));
     expect(installs).toContain(box.ws("ComfyUI/custom_nodes/my-node/requirements.txt"));
 
@@ -319,8 +329,7 @@ describe("start_comfy.sh", () => {
     const runs = (await box.calls()).filter((call) => call.args[0] === "main.py");
     expect(runs).toHaveLength(1);
     const run = runs[0]!;
-    expect(run.command).toBe(box.ws("ComfyUI/venv/bin/python"));
-    expect(run.cwd).toBe(box.ws("ComfyUI"));
+    expectExeced(run, { command: box.ws("ComfyUI/venv/bin/python"), cwd: box.ws("ComfyUI") });
     expect(run.args).toEqual([
       "main.py",
       "--listen",
@@ -333,8 +342,6 @@ describe("start_comfy.sh", () => {
       "--preview-method",
       "auto",
     ]);
-    // `exec`: ComfyUI replaced the script, so its parent is this test's process.
-    expect(run.ppid).toBe(process.pid);
     expect(existsSync(output)).toBe(true);
     expect(existsSync(path.join(box.workspace, "pwned"))).toBe(false);
     expect(existsSync(box.ws("ComfyUI/pwned"))).toBe(false);
@@ -396,13 +403,8 @@ describe("kill_comfy.sh", () => {
       });
       expect(await isListening(port)).toBe(false);
     } finally {
-      for (const pid of [listener.pid, comfyProcess.pid]) {
-        try {
-          process.kill(-pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
+      killGroup(listener.pid);
+      killGroup(comfyProcess.pid);
     }
   });
 

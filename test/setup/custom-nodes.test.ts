@@ -65,8 +65,7 @@ describe("install_custom_nodes.sh", () => {
     for (const url of urls) {
       expect(box.exists(`ComfyUI/custom_nodes/${nameOf(url)}/.git`), nameOf(url)).toBe(true);
     }
-    const clones = withPrefix(await box.calls("git"), "clone").map((call) => call.args.at(-2));
-    expect(clones).toEqual(urls);
+    expect(await box.clones()).toEqual(urls);
     const requirements = withPrefix(await box.calls("uv"), "pip", "install").map((call) => call.args.at(-1));
     for (const url of urls) {
       expect(requirements).toContain(box.ws(`ComfyUI/custom_nodes/${nameOf(url)}/requirements.txt`));
@@ -106,7 +105,7 @@ describe("install_custom_nodes.sh", () => {
     await box.clearCalls();
     const result = await box.run(INSTALL);
     expect(result.exitCode, result.output).toBe(0);
-    expect(withPrefix(await box.calls("git"), "clone")).toEqual([]);
+    expect(await box.clones()).toEqual([]);
     expect(await box.read("ComfyUI/custom_nodes/rgthree-comfy/user-config.json")).toBe("{}");
   });
 
@@ -127,8 +126,7 @@ describe("install_custom_nodes.sh", () => {
     expect(result.output).toContain("line 4 (not a git URL)");
     expect(box.exists("ComfyUI/custom_nodes/first-node/.git")).toBe(true);
     expect(box.exists("ComfyUI/custom_nodes/second-node/.git")).toBe(true);
-    const clones = withPrefix(await box.calls("git"), "clone").map((call) => call.args.at(-2));
-    expect(clones).toEqual([
+    expect(await box.clones()).toEqual([
       "https://github.com/example/first-node.git",
       "https://github.com/example/second-node/",
     ]);

@@ -6,7 +6,7 @@
  * ```ts
  * const box = await makeSandbox();
  * const result = await box.run("setup/comfy/install_comfy.sh");
- * expect(box.calls("git").map((c) => c.args[0])).toContain("clone");
+ * expect(await box.clones()).toContain("https://github.com/comfyanonymous/ComfyUI.git");
  * await box.cleanup();
  * ```
  */
@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import { expect } from "vitest";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURE_BIN = path.join(REPO_ROOT, "test/fixtures/bin");
@@ -48,10 +49,16 @@ export interface Sandbox {
   run(script: string, extra?: Record<string, string | undefined>, args?: string[]): Promise<RunResult>;
   spawn(script: string, extra?: Record<string, string | undefined>): ResultPromise;
   calls(name?: string): Promise<Call[]>;
+  /** The URLs the stand-in git was asked to clone, in order. */
+  clones(): Promise<(string | undefined)[]>;
   clearCalls(): Promise<void>;
   ws(...parts: string[]): string;
   write(relative: string, content: string): Promise<string>;
+  /** Writes each file (a path in the workspace) with its content, one after another. */
+  writeFiles(files: Record<string, string>): Promise<void>;
   read(relative: string): Promise<string>;
+  /** Expects each file (a path in the workspace) to hold exactly its content. */
+  expectFiles(files: Record<string, string>): Promise<void>;
   exists(relative: string): boolean;
   cleanup(): Promise<void>;
 }
@@ -85,6 +92,23 @@ export async function makeSandbox({ omit = [] as string[] } = {}): Promise<Sandb
     );
   };
 
+  /** A script run in the sandbox: its own environment only, from the workspace, never rejecting. */
+  const bash = (
+    script: string,
+    extra: Record<string, string | undefined>,
+    args: string[],
+    timeout?: number,
+  ) =>
+    execa("bash", [path.resolve(REPO_ROOT, script), ...args], {
+      env: env(extra),
+      extendEnv: false,
+      cwd: workspace,
+      reject: false,
+      all: true,
+      stdin: "ignore",
+      timeout,
+    });
+
   const box: Sandbox = {
     root,
     workspace,
@@ -92,27 +116,10 @@ export async function makeSandbox({ omit = [] as string[] } = {}): Promise<Sandb
     logFile,
     env,
     async run(script, extra = {}, args = []) {
-      const result = await execa("bash", [path.resolve(REPO_ROOT, script), ...args], {
-        env: env(extra),
-        extendEnv: false,
-        cwd: workspace,
-        reject: false,
-        all: true,
-        stdin: "ignore",
-        timeout: 30_000,
-      });
+      const result = await bash(script, extra, args, 30_000);
       return { exitCode: result.exitCode, output: result.all ?? "" };
     },
-    spawn(script, extra = {}) {
-      return execa("bash", [path.resolve(REPO_ROOT, script)], {
-        env: env(extra),
-        extendEnv: false,
-        cwd: workspace,
-        reject: false,
-        all: true,
-        stdin: "ignore",
-      });
-    },
+    spawn: (script, extra = {}) => bash(script, extra, []),
     async calls(name) {
       const text = await readFile(logFile, "utf8");
       const calls: Call[] = [];
@@ -130,6 +137,9 @@ export async function makeSandbox({ omit = [] as string[] } = {}): Promise<Sandb
       }
       return name === undefined ? calls : calls.filter((call) => call.name === name);
     },
+    async clones() {
+      return withPrefix(await box.calls("git"), "clone").map((call) => call.args.at(-2));
+    },
     async clearCalls() {
       await writeFile(logFile, "");
     },
@@ -140,7 +150,15 @@ export async function makeSandbox({ omit = [] as string[] } = {}): Promise<Sandb
       await writeFile(file, content);
       return file;
     },
+    async writeFiles(files) {
+      for (const [relative, content] of Object.entries(files)) await box.write(relative, content);
+    },
     read: async (relative) => await readFile(path.join(workspace, relative), "utf8"),
+    async expectFiles(files) {
+      for (const [relative, content] of Object.entries(files)) {
+        expect(await box.read(relative), relative).toBe(content);
+      }
+    },
     exists: (relative) => existsSync(path.join(workspace, relative)),
     async cleanup() {
       await rm(root, { recursive: true, force: true });
@@ -149,9 +167,45 @@ export async function makeSandbox({ omit = [] as string[] } = {}): Promise<Sandb
   return box;
 }
 
+/** The five scripts of the tool in setup/{folder}: `{action}_{stem}.sh`, as paths from the repository. */
+export function toolScripts(folder: string, stem: string): Record<ToolAction, string> {
+  const script = (action: ToolAction) => `setup/${folder}/${action}_${stem}.sh`;
+  return {
+    install: script("install"),
+    start: script("start"),
+    update: script("update"),
+    reinstall: script("reinstall"),
+    kill: script("kill"),
+  };
+}
+export type ToolAction = "install" | "start" | "update" | "reinstall" | "kill";
+
+/**
+ * Expects `run` to be the server a start script exec'd: the command `command` (when given), run from
+ * `cwd`, whose parent is this test's process because `exec` put it in the script's place.
+ */
+export function expectExeced(
+  run: Call | undefined,
+  { command, cwd }: { command?: string; cwd: string },
+): void {
+  if (command !== undefined) expect(run?.command).toBe(command);
+  expect(run?.cwd).toBe(cwd);
+  expect(run?.ppid).toBe(process.pid);
+}
+
 /** The args of calls whose first args are `prefix` (e.g. ["pip", "install"]). */
 export function withPrefix(calls: Call[], ...prefix: string[]): Call[] {
   return calls.filter((call) => prefix.every((word, i) => call.args[i] === word));
+}
+
+/** SIGKILL to the process group `pid` leads (a child spawned `detached`), if it is still there. */
+export function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** Whether a process is alive: it exists and is not a zombie. */

@@ -10,7 +10,16 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TOOLS } from "../../server/tools/registry.js";
 import { freePort, isListening } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
-import { REPO_ROOT, childOf, isAlive, makeSandbox, withPrefix, type Sandbox } from "./sandbox.js";
+import {
+  REPO_ROOT,
+  childOf,
+  isAlive,
+  killGroup,
+  makeSandbox,
+  toolScripts,
+  withPrefix,
+  type Sandbox,
+} from "./sandbox.js";
 
 let box: Sandbox;
 beforeEach(async () => {
@@ -47,13 +56,7 @@ describe("every tool's scripts", () => {
 // ------------------------------------------------------------------------------------------------
 // JupyterLab
 
-const JUPYTER = {
-  install: "setup/jupyter/install_jupyter.sh",
-  start: "setup/jupyter/start_jupyter.sh",
-  update: "setup/jupyter/update_jupyter.sh",
-  reinstall: "setup/jupyter/reinstall_jupyter.sh",
-  kill: "setup/jupyter/kill_jupyter.sh",
-};
+const JUPYTER = toolScripts("jupyter", "jupyter");
 
 describe("JupyterLab scripts with stand-ins", () => {
   it("install puts JupyterLab into a venv on the volume; update and reinstall work on it", async () => {
@@ -204,21 +207,13 @@ describe.skipIf(!hasJupyterServer())("JupyterLab scripts with a real Jupyter Ser
 // ------------------------------------------------------------------------------------------------
 // AI-Toolkit
 
-const AITK = {
-  install: "setup/ai-toolkit/install_ai_toolkit.sh",
-  start: "setup/ai-toolkit/start_ai_toolkit.sh",
-  update: "setup/ai-toolkit/update_ai_toolkit.sh",
-  reinstall: "setup/ai-toolkit/reinstall_ai_toolkit.sh",
-  kill: "setup/ai-toolkit/kill_ai_toolkit.sh",
-};
+const AITK = toolScripts("ai-toolkit", "ai_toolkit");
 
 describe("AI-Toolkit scripts", () => {
   it("install clones it, builds its venv and its UI (npm install, update_db, build)", async () => {
     const result = await box.run(AITK.install);
     expect(result.exitCode, result.output).toBe(0);
-    expect(withPrefix(await box.calls("git"), "clone")[0]?.args.at(-2)).toBe(
-      "https://github.com/ostris/ai-toolkit.git",
-    );
+    expect((await box.clones())[0]).toBe("https://github.com/ostris/ai-toolkit.git");
     expect(box.exists("ai-toolkit/run.py")).toBe(true);
     expect(box.exists("ai-toolkit/venv/bin/python")).toBe(true);
     const pip = withPrefix(await box.calls("uv"), "pip", "install").map((call) => call.args.slice(4));
@@ -235,7 +230,7 @@ describe("AI-Toolkit scripts", () => {
     // Twice is harmless.
     await box.clearCalls();
     expect((await box.run(AITK.install)).exitCode).toBe(0);
-    expect(withPrefix(await box.calls("git"), "clone")).toEqual([]);
+    expect(await box.clones()).toEqual([]);
   });
 
   it("start runs the UI's start script with the studio's port in place of 8675", async () => {
@@ -289,22 +284,19 @@ describe("AI-Toolkit scripts", () => {
 
   it("reinstall keeps configs, datasets, outputs, models and the UI's database", async () => {
     expect((await box.run(AITK.install)).exitCode).toBe(0);
-    await box.write("ai-toolkit/config/my_lora.yaml", "name: my_lora");
-    await box.write("ai-toolkit/datasets/cats/001.png", "cat");
-    await box.write("ai-toolkit/datasets/cats/001.txt", "a cat");
-    await box.write("ai-toolkit/output/my_lora/my_lora.safetensors", "lora");
-    await box.write("ai-toolkit/models/base/model.safetensors", "base");
-    await box.write("ai-toolkit/aitk_db.db", "jobs and settings");
-    await box.write("ai-toolkit/run.py", "edited");
+    const made = {
+      "ai-toolkit/config/my_lora.yaml": "name: my_lora",
+      "ai-toolkit/datasets/cats/001.png": "cat",
+      "ai-toolkit/datasets/cats/001.txt": "a cat",
+      "ai-toolkit/output/my_lora/my_lora.safetensors": "lora",
+      "ai-toolkit/models/base/model.safetensors": "base",
+      "ai-toolkit/aitk_db.db": "jobs and settings",
+    };
+    await box.writeFiles({ ...made, "ai-toolkit/run.py": "edited" });
     const result = await box.run(AITK.reinstall);
     expect(result.exitCode, result.output).toBe(0);
-    expect(await box.read("ai-toolkit/config/my_lora.yaml")).toBe("name: my_lora");
+    await box.expectFiles(made);
     expect(await box.read("ai-toolkit/config/examples/train_lora.yaml")).toContain("job");
-    expect(await box.read("ai-toolkit/datasets/cats/001.png")).toBe("cat");
-    expect(await box.read("ai-toolkit/datasets/cats/001.txt")).toBe("a cat");
-    expect(await box.read("ai-toolkit/output/my_lora/my_lora.safetensors")).toBe("lora");
-    expect(await box.read("ai-toolkit/models/base/model.safetensors")).toBe("base");
-    expect(await box.read("ai-toolkit/aitk_db.db")).toBe("jobs and settings");
     expect(await box.read("ai-toolkit/run.py")).not.toBe("edited");
     const old = readdirSync(box.workspace).filter((name) => name.startsWith("ai-toolkit.old-"));
     expect(old).toHaveLength(1);
@@ -343,11 +335,7 @@ describe("AI-Toolkit scripts", () => {
       expect(isAlive(training)).toBe(true);
     } finally {
       if (training) process.kill(training, "SIGKILL");
-      try {
-        process.kill(-tree.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
+      killGroup(tree.pid);
     }
   });
 });
@@ -369,21 +357,13 @@ function findProcess(prefix: string): number {
 // ------------------------------------------------------------------------------------------------
 // SwarmUI
 
-const SWARM = {
-  install: "setup/swarm-ui/install_swarm_ui.sh",
-  start: "setup/swarm-ui/start_swarm_ui.sh",
-  update: "setup/swarm-ui/update_swarm_ui.sh",
-  reinstall: "setup/swarm-ui/reinstall_swarm_ui.sh",
-  kill: "setup/swarm-ui/kill_swarm_ui.sh",
-};
+const SWARM = toolScripts("swarm-ui", "swarm_ui");
 
 describe("SwarmUI scripts", () => {
   it("install clones it, installs .NET 8 into the workspace and builds it; twice is harmless", async () => {
     const result = await box.run(SWARM.install);
     expect(result.exitCode, result.output).toBe(0);
-    expect(withPrefix(await box.calls("git"), "clone")[0]?.args.at(-2)).toBe(
-      "https://github.com/mcmonkeyprojects/SwarmUI.git",
-    );
+    expect((await box.clones())[0]).toBe("https://github.com/mcmonkeyprojects/SwarmUI.git");
     expect((await box.calls("curl"))[0]?.args).toContain("https://dot.net/v1/dotnet-install.sh");
     const installer = (await box.calls()).find((call) => call.name === "dotnet-install.sh");
     expect(installer?.args).toEqual(["--channel", "8.0", "--install-dir", box.ws(".dotnet")]);
@@ -402,7 +382,7 @@ describe("SwarmUI scripts", () => {
 
     await box.clearCalls();
     expect((await box.run(SWARM.install)).exitCode).toBe(0);
-    expect(withPrefix(await box.calls("git"), "clone")).toEqual([]);
+    expect(await box.clones()).toEqual([]);
     expect(await box.calls("curl")).toEqual([]);
   });
 
@@ -418,22 +398,34 @@ describe("SwarmUI scripts", () => {
     expect(run?.env.DOTNET_ROOT).toBe(box.ws(".dotnet"));
   });
 
+  it("start takes the port from SWARMUI_PORT when the studio passes no PORT, and PORT wins over it", async () => {
+    expect((await box.run(SWARM.install)).exitCode).toBe(0);
+    for (const [extra, port] of [
+      [{ SWARMUI_PORT: "7963" }, "7963"],
+      [{ SWARMUI_PORT: "7963", PORT: "7964" }, "7964"],
+    ] as const) {
+      await box.clearCalls();
+      const result = await box.run(SWARM.start, extra);
+      expect(result.exitCode, result.output).toBe(0);
+      const run = (await box.calls()).find((call) => call.name === "launch-linux.sh");
+      expect(run?.args.slice(-2)).toEqual(["--port", port]);
+    }
+  });
+
   it("reinstall keeps settings, models, outputs, backends and extensions", async () => {
     expect((await box.run(SWARM.install)).exitCode).toBe(0);
-    await box.write("SwarmUI/Data/Settings.fds", "settings");
-    await box.write("SwarmUI/Data/Users.ldb", "users");
-    await box.write("SwarmUI/Models/Stable-Diffusion/sdxl.safetensors", "weights");
-    await box.write("SwarmUI/Output/local/raw/2025-01-01/image.png", "image");
-    await box.write("SwarmUI/dlbackend/ComfyUI/main.py", "backend");
-    await box.write("SwarmUI/src/Extensions/MyExtension/Ext.cs", "extension");
+    const made = {
+      "SwarmUI/Data/Settings.fds": "settings",
+      "SwarmUI/Data/Users.ldb": "users",
+      "SwarmUI/Models/Stable-Diffusion/sdxl.safetensors": "weights",
+      "SwarmUI/Output/local/raw/2025-01-01/image.png": "image",
+      "SwarmUI/dlbackend/ComfyUI/main.py": "backend",
+      "SwarmUI/src/Extensions/MyExtension/Ext.cs": "extension",
+    };
+    await box.writeFiles(made);
     const result = await box.run(SWARM.reinstall);
     expect(result.exitCode, result.output).toBe(0);
-    expect(await box.read("SwarmUI/Data/Settings.fds")).toBe("settings");
-    expect(await box.read("SwarmUI/Data/Users.ldb")).toBe("users");
-    expect(await box.read("SwarmUI/Models/Stable-Diffusion/sdxl.safetensors")).toBe("weights");
-    expect(await box.read("SwarmUI/Output/local/raw/2025-01-01/image.png")).toBe("image");
-    expect(await box.read("SwarmUI/dlbackend/ComfyUI/main.py")).toBe("backend");
-    expect(await box.read("SwarmUI/src/Extensions/MyExtension/Ext.cs")).toBe("extension");
+    await box.expectFiles(made);
     expect(readdirSync(box.workspace).filter((name) => name.startsWith("SwarmUI.old-"))).toHaveLength(1);
   });
 
@@ -464,11 +456,7 @@ describe("SwarmUI scripts", () => {
       expect(result.exitCode, result.output).toBe(0);
       await waitFor(() => !isAlive(tree.pid!) && !isAlive(server), { what: "SwarmUI to stop" });
     } finally {
-      try {
-        process.kill(-tree.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
+      killGroup(tree.pid);
     }
   });
 });
