@@ -8,9 +8,17 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: Object.fromEntries(
-        ["process", "console", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "Buffer", "URL", "fetch"].map(
-          (name) => [name, "readonly"],
-        ),
+        [
+          "process",
+          "console",
+          "setTimeout",
+          "clearTimeout",
+          "setInterval",
+          "clearInterval",
+          "Buffer",
+          "URL",
+          "fetch",
+        ].map((name) => [name, "readonly"]),
       ),
     },
     rules: { "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }] },

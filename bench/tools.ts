@@ -77,7 +77,10 @@ export async function run(): Promise<void> {
     line("log file size", `${(cursor / 1e6).toFixed(1)} MB`);
     line("/logs poll with nothing new: answer size", `${bytes} bytes`);
     line("/logs poll with nothing new (median / p90)", `${ms(poll.median)} / ${ms(poll.p90)}`);
-    line("answer size vs. re-sending the whole file", `1 : ${Math.round(cursor / bytes).toLocaleString("en")}`);
+    line(
+      "answer size vs. re-sending the whole file",
+      `1 : ${Math.round(cursor / bytes).toLocaleString("en")}`,
+    );
     server.close();
   } finally {
     for (const supervisor of studio.tools.supervisors) await supervisor.stop("bench");

@@ -56,7 +56,11 @@ export function createApp(studio: Studio): Express {
         return req.method === "GET" && POLLED.test(req.url ?? "") ? "debug" : "info";
       },
       serializers: {
-        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { method: string; url: string; id: unknown }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),

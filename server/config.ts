@@ -146,7 +146,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     runpodPodId: podId,
     toolPorts,
     stopGraceMs: integer(env, "STOP_GRACE_MS", 10_000, 0, 3_600_000, "a number of milliseconds"),
-    logMaxBytes: integer(env, "LOG_MAX_BYTES", 32 * 1024 * 1024, 4096, 2 ** 40, "a number of bytes (4096 or more)"),
+    logMaxBytes: integer(
+      env,
+      "LOG_MAX_BYTES",
+      32 * 1024 * 1024,
+      4096,
+      2 ** 40,
+      "a number of bytes (4096 or more)",
+    ),
     secrets: {
       studioPassword: nonEmpty(env, "STUDIO_PASSWORD"),
       adminPassword: nonEmpty(env, "ADMIN_PASSWORD"),

@@ -7,7 +7,18 @@ export function createLogger(level = process.env.LOG_LEVEL ?? "info"): Logger {
     base: { app: "comfystudio" },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ["password", "*.password", "hf_token", "civit_token", "*.hf_token", "*.civit_token", "req.headers.cookie", "req.headers.authorization", "token", "*.token"],
+      paths: [
+        "password",
+        "*.password",
+        "hf_token",
+        "civit_token",
+        "*.hf_token",
+        "*.civit_token",
+        "req.headers.cookie",
+        "req.headers.authorization",
+        "token",
+        "*.token",
+      ],
       censor: "[hidden]",
     },
   });

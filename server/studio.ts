@@ -77,8 +77,16 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
         list.push("STUDIO_PASSWORD is not set: anyone who knows this pod's proxy URL can use the studio.");
       }
       if (users.users.length === 0) list.push("No users are listed: nobody can pick a name.");
-      else if (users.admins.length === 0) list.push("No user is marked :admin: nobody can install or update tools.");
-      return [...list, ...users.warnings, ...tools.warnings, ...jobs.warnings, ...models.warnings, ...events.slice(-20)];
+      else if (users.admins.length === 0)
+        list.push("No user is marked :admin: nobody can install or update tools.");
+      return [
+        ...list,
+        ...users.warnings,
+        ...tools.warnings,
+        ...jobs.warnings,
+        ...models.warnings,
+        ...events.slice(-20),
+      ];
     },
     async close() {
       await users.stop();

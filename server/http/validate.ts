@@ -24,9 +24,12 @@ export const ToolBody = z.object({ tool_id: text("tool_id", 100) });
 export const AdminActionBody = z.object({ tool_id: text("tool_id", 100), action: text("action", 100) });
 export const CustomNodesBody = z.object({ action: text("action", 100) });
 export const DownloadBody = z.object({
-  models: z.array(text("a model set id", 100), { error: "models must be a list of set ids" }).min(1, {
-    error: "choose at least one model set",
-  }).max(100),
+  models: z
+    .array(text("a model set id", 100), { error: "models must be a list of set ids" })
+    .min(1, {
+      error: "choose at least one model set",
+    })
+    .max(100),
   hf_token: text("hf_token", 1000).optional(),
   civit_token: text("civit_token", 1000).optional(),
 });
@@ -53,6 +56,9 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join(".") || "body";
-  const message = issue?.code === "invalid_type" && issue.input === undefined ? `${field} is missing` : issue?.message ?? "invalid";
+  const message =
+    issue?.code === "invalid_type" && issue.input === undefined
+      ? `${field} is missing`
+      : (issue?.message ?? "invalid");
   throw badRequest(`Invalid request: ${message}.`);
 }

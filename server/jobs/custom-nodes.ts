@@ -41,7 +41,9 @@ export function parseNodesList(text: string): { url: string; name: string }[] {
   return nodes;
 }
 
-export async function listCustomNodes(config: Pick<Config, "repoDir" | "workspaceDir">): Promise<CustomNode[]> {
+export async function listCustomNodes(
+  config: Pick<Config, "repoDir" | "workspaceDir">,
+): Promise<CustomNode[]> {
   let text: string;
   try {
     text = await fs.readFile(nodesFile(config.repoDir), "utf8");

@@ -54,7 +54,9 @@ export class ModelService {
     const unique = [...new Set(ids)];
     const unknown = unique.filter((id) => !all.some((set) => set.id === id));
     if (unknown.length > 0) {
-      throw badRequest(`Unknown model set ${unknown.map((id) => `"${id.slice(0, 60)}"`).join(", ")}: choose from ${all.map((set) => set.id).join(", ")}.`);
+      throw badRequest(
+        `Unknown model set ${unknown.map((id) => `"${id.slice(0, 60)}"`).join(", ")}: choose from ${all.map((set) => set.id).join(", ")}.`,
+      );
     }
     const chosen = all.filter((set) => unique.includes(set.id));
     const { config } = this.options;
@@ -80,7 +82,9 @@ export class ModelService {
             log,
             onProgress,
           });
-          log(`${summary.downloaded} downloaded, ${summary.skipped} already complete, of ${summary.files} files`);
+          log(
+            `${summary.downloaded} downloaded, ${summary.skipped} already complete, of ${summary.files} files`,
+          );
         },
       },
     });

@@ -49,7 +49,6 @@ export async function readSizeCache(stateDir: string): Promise<Record<string, nu
   }
 }
 
-
 /** An in-memory view of the size cache that writes through to disk. */
 export class SizeCache {
   private writing: Promise<void> = Promise.resolve();

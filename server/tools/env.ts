@@ -12,13 +12,20 @@ export interface ChildEnvOptions {
   outputDir?: string;
 }
 
-export function childEnv(config: Config, options: ChildEnvOptions, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function childEnv(
+  config: Config,
+  options: ChildEnvOptions,
+  base: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env = withoutSecrets(base);
   env.STUDIO_USER = options.user;
   env.WORKSPACE_DIR = config.workspaceDir;
   env.REPO_DIR = config.repoDir;
   env.STATE_DIR = config.stateDir;
-  env.HF_HOME = base.HF_HOME && base.HF_HOME !== "" ? base.HF_HOME : path.join(config.workspaceDir, ".cache", "huggingface");
+  env.HF_HOME =
+    base.HF_HOME && base.HF_HOME !== ""
+      ? base.HF_HOME
+      : path.join(config.workspaceDir, ".cache", "huggingface");
   if (options.port !== undefined) env.PORT = String(options.port);
   else delete env.PORT;
   if (options.outputDir !== undefined) env.OUTPUT_DIR = options.outputDir;

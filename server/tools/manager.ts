@@ -76,12 +76,14 @@ export class ToolManager {
     const { value, warning } = await this.file.read();
     this.loadWarning = warning;
     if (warning) this.options.logger.warn(warning);
-    const saved = value && typeof value === "object" && value.tools && typeof value.tools === "object" ? value.tools : {};
+    const saved =
+      value && typeof value === "object" && value.tools && typeof value.tools === "object" ? value.tools : {};
     for (const supervisor of this.supervisors) {
       const record = saved[supervisor.tool.id];
       if (!record || typeof record !== "object") continue;
       const outcome = supervisor.restore(record);
-      if (outcome !== "idle") this.options.logger.info({ tool: supervisor.tool.id, outcome }, "tool state restored");
+      if (outcome !== "idle")
+        this.options.logger.info({ tool: supervisor.tool.id, outcome }, "tool state restored");
     }
     await this.save();
   }

@@ -66,7 +66,8 @@ export const TOOLS: readonly ToolDefinition[] = [
     ready: { path: "/api", accept: "ok" },
     perArtistOutput: false,
     description: "Notebooks and a terminal on the pod's volume.",
-    reinstallKeeps: "Only its Python environment is rebuilt: notebooks and files in the workspace are not touched.",
+    reinstallKeeps:
+      "Only its Python environment is rebuilt: notebooks and files in the workspace are not touched.",
     auth: { env: "JUPYTER_TOKEN", query: "token", path: "/lab" },
   },
   {
@@ -108,7 +109,8 @@ export const TOOLS: readonly ToolDefinition[] = [
     ready: { path: "/", accept: "any" },
     perArtistOutput: false,
     description: "Prepare LoRA datasets: images, captions, auto-captioning.",
-    reinstallKeeps: "Nothing is downloaded: it is rebuilt from the studio's own sources. Datasets and captions are not touched.",
+    reinstallKeeps:
+      "Nothing is downloaded: it is rebuilt from the studio's own sources. Datasets and captions are not touched.",
   },
 ];
 
@@ -155,7 +157,8 @@ export function notInstalledMessage(tool: ToolDefinition): string {
 /** `https://{pod}-{port}.proxy.runpod.net`, or the host the page was loaded from. */
 export function toolUrl(port: number, podId: string | undefined, pageHostname: string): string {
   if (podId) return `https://${podId}-${port}.proxy.runpod.net`;
-  const host = pageHostname.includes(":") && !pageHostname.startsWith("[") ? `[${pageHostname}]` : pageHostname;
+  const host =
+    pageHostname.includes(":") && !pageHostname.startsWith("[") ? `[${pageHostname}]` : pageHostname;
   return `http://${host}:${port}`;
 }
 

@@ -156,7 +156,9 @@ export class ToolSupervisor {
   private note(line: string): void {
     void this.deps.log
       .append(`[studio ${new Date().toISOString()}] ${line}\n`)
-      .catch((error: unknown) => this.deps.logger.warn({ err: error, tool: this.tool.id }, "could not write to a tool log"));
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, tool: this.tool.id }, "could not write to a tool log"),
+      );
   }
 
   /**
@@ -213,7 +215,12 @@ export class ToolSupervisor {
       },
       logFile: deps.log.file,
     });
-    this.update({ pid: handle.pid, pgid: handle.pgid, start_ticks: handle.startTicks, boot_id: handle.bootId });
+    this.update({
+      pid: handle.pid,
+      pgid: handle.pgid,
+      start_ticks: handle.startTicks,
+      boot_id: handle.bootId,
+    });
     deps.logger.info({ tool: tool.id, pid: handle.pid, owner: artist }, "tool started");
     this.follow(run, handle.exited);
     await this.pollReady(run);
@@ -226,7 +233,8 @@ export class ToolSupervisor {
     this.note(`port ${port} was taken by ${what}: stopping it`);
     this.deps.logger.warn({ tool: id, port }, `clearing ${what} on the port of ${name}`);
     await fkill(`:${port}`, { silent: true, forceAfterTimeout: Math.max(500, this.deps.settings.graceMs) });
-    if (!(await this.waitPortFree())) throw new Error(`port ${port} is still taken by another program after trying to stop it`);
+    if (!(await this.waitPortFree()))
+      throw new Error(`port ${port} is still taken by another program after trying to stop it`);
   }
 
   private async waitPortFree(): Promise<boolean> {
@@ -328,7 +336,12 @@ export class ToolSupervisor {
     // Without its start time a pid could belong to any process now: only a known process is taken back.
     const identity: ProcessIdentity | null =
       typeof saved.pid === "number" && typeof saved.start_ticks === "number"
-        ? { pid: saved.pid, pgid: saved.pgid ?? saved.pid, startTicks: saved.start_ticks, bootId: saved.boot_id ?? null }
+        ? {
+            pid: saved.pid,
+            pgid: saved.pgid ?? saved.pid,
+            startTicks: saved.start_ticks,
+            bootId: saved.boot_id ?? null,
+          }
         : null;
     if (wasActive && identity && isSameProcessAlive(identity)) {
       this.run++;
@@ -363,7 +376,11 @@ export class ToolSupervisor {
 
   /** The link that opens the tool (with its token when it has one): for signed-in pages, never /debug. */
   openUrl(pageHostname: string): string {
-    return openUrl(this.tool, toolUrl(this.tool.port, this.deps.config.runpodPodId, pageHostname), this.deps.token);
+    return openUrl(
+      this.tool,
+      toolUrl(this.tool.port, this.deps.config.runpodPodId, pageHostname),
+      this.deps.token,
+    );
   }
 
   /** The identity of the running process, for tests and /debug. */

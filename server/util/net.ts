@@ -19,5 +19,9 @@ export function isPortTaken(port: number, timeoutMs = 1_000): Promise<boolean> {
 export async function tailLines(log: LogFile, count: number): Promise<string> {
   const end = await log.end();
   const chunk = await log.read(Math.max(0, end - 16 * 1024));
-  return chunk.content.split("\n").filter((line) => line !== "").slice(-count).join("\n");
+  return chunk.content
+    .split("\n")
+    .filter((line) => line !== "")
+    .slice(-count)
+    .join("\n");
 }

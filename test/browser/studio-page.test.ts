@@ -248,7 +248,9 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     // Not an admin: no switch.
     await pick(page, "Rosa Macak Cizmesija");
     await expect(page.locator("#admin-switch").isVisible()).resolves.toBe(false);
-    expect(await card(page).locator(".tool-note").textContent()).toMatch(/not installed: ask an admin to switch admin mode on and click Install/);
+    expect(await card(page).locator(".tool-note").textContent()).toMatch(
+      /not installed: ask an admin to switch admin mode on and click Install/,
+    );
 
     await pick(page, "Razvan Matei");
     await page.locator("#admin-switch").waitFor();

@@ -21,7 +21,13 @@ function newestSource(dir: string): number {
 /** Builds the server when dist is missing or older than its sources. */
 export async function ensureBuilt(): Promise<void> {
   const stamp = path.join(ROOT, "dist", ".tsbuildinfo");
-  if (existsSync(MAIN) && existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(newestSource(path.join(ROOT, "server")), newestSource(path.join(ROOT, "lora-tool", "server")))) return;
+  if (
+    existsSync(MAIN) &&
+    existsSync(stamp) &&
+    statSync(stamp).mtimeMs >=
+      Math.max(newestSource(path.join(ROOT, "server")), newestSource(path.join(ROOT, "lora-tool", "server")))
+  )
+    return;
   await execa("npx", ["tsc", "-b", "tsconfig.json"], { cwd: ROOT, reject: false });
   if (!existsSync(MAIN)) throw new Error("the studio could not be built");
 }
@@ -36,7 +42,12 @@ export interface RunningStudio {
 export async function runStudio(env: Record<string, string>): Promise<RunningStudio> {
   await ensureBuilt();
   const child = execa("node", [MAIN], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...env },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      LOG_LEVEL: "info",
+      ...env,
+    },
     extendEnv: false,
     reject: false,
     all: true,

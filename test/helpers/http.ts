@@ -46,7 +46,8 @@ function closeOnce(close: () => Promise<void>, forget: () => void): () => Promis
 
 async function discard(s: TestStudio): Promise<void> {
   for (const job of s.studio.jobs.list()) {
-    if (job.status === "running" || job.status === "queued") await s.studio.jobs.cancel(job.job_id, "clean-up");
+    if (job.status === "running" || job.status === "queued")
+      await s.studio.jobs.cancel(job.job_id, "clean-up");
   }
   for (const supervisor of s.studio.tools.supervisors) await supervisor.stop("clean-up");
   await s.close();
@@ -83,9 +84,9 @@ export function waitJob(agent: Agent, id: string, status: string | string[]) {
   const wanted = Array.isArray(status) ? status : [status];
   return waitFor(
     async () => {
-      const job = ((await agent.get("/jobs").expect(200)).body.jobs as { job_id: string; status: string }[]).find(
-        (j) => j.job_id === id,
-      );
+      const job = (
+        (await agent.get("/jobs").expect(200)).body.jobs as { job_id: string; status: string }[]
+      ).find((j) => j.job_id === id);
       return job && wanted.includes(job.status) ? job : null;
     },
     { what: `job ${id} to be ${wanted.join(" or ")}` },

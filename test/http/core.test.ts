@@ -13,13 +13,18 @@ describe("sessions", () => {
     const s = await studio();
     const a = s.agent();
     const b = s.agent();
-    expect((await json(a, "/set_artist", { artist: "rosa macak cizmesija " }).expect(200)).body).toMatchObject({
+    expect(
+      (await json(a, "/set_artist", { artist: "rosa macak cizmesija " }).expect(200)).body,
+    ).toMatchObject({
       success: true,
       artist: "Rosa Macak Cizmesija",
       is_admin: false,
     });
     await json(b, "/set_artist", { artist: "Razvan Matei" }).expect(200);
-    expect((await a.get("/debug")).body.session).toEqual({ artist: "Rosa Macak Cizmesija", admin_mode: false });
+    expect((await a.get("/debug")).body.session).toEqual({
+      artist: "Rosa Macak Cizmesija",
+      admin_mode: false,
+    });
     expect((await b.get("/debug")).body.session).toEqual({ artist: "Razvan Matei", admin_mode: false });
     const page = await a.get("/").expect(200);
     expect(page.text).toMatch(/<option value="Rosa Macak Cizmesija" selected>/);
@@ -112,7 +117,9 @@ describe("request safety", () => {
     const a = s.agent();
     await a.post("/set_artist").type("form").send("artist=Rosa").expect(415);
     await a.post("/set_artist").expect(415);
-    await json(a, "/set_artist", { artist: "Rosa Macak Cizmesija" }).set("Origin", "https://evil.example").expect(403);
+    await json(a, "/set_artist", { artist: "Rosa Macak Cizmesija" })
+      .set("Origin", "https://evil.example")
+      .expect(403);
     await json(a, "/set_artist", { artist: "Rosa Macak Cizmesija" }).set("Origin", "null").expect(403);
     const same = await a
       .post("/set_artist")
@@ -160,7 +167,10 @@ describe("users file", () => {
     expect(existsSync(path.join(s.dirs.workspace, "ComfyUI", "output", "Zoë Šimić"))).toBe(true);
     writeFileSync(s.dirs.usersFile, `USERS=( "Rosa Macak Cizmesija" "Nina Novak:admin" )\n`);
     const started = Date.now();
-    await waitFor(async () => (await a.get("/")).text.includes("Nina Novak"), { timeoutMs: 2_000, what: "the new name" });
+    await waitFor(async () => (await a.get("/")).text.includes("Nina Novak"), {
+      timeoutMs: 2_000,
+      what: "the new name",
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
     expect((await a.get("/debug")).body.admins).toEqual(["Nina Novak"]);
     expect(existsSync(path.join(s.dirs.workspace, "ComfyUI", "output", "Nina Novak"))).toBe(true);

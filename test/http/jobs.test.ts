@@ -11,11 +11,17 @@ const studio = useStudios();
 const json = post;
 const admin = (s: TestStudio) => signIn(s, "Razvan Matei", { adminMode: true });
 const job = async (agent: Agent, id: string) =>
-  ((await agent.get("/jobs").expect(200)).body.jobs as { job_id: string; status: string }[]).find((j) => j.job_id === id)!;
+  ((await agent.get("/jobs").expect(200)).body.jobs as { job_id: string; status: string }[]).find(
+    (j) => j.job_id === id,
+  )!;
 const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: null, bootId: null });
 
 /** Reads a log to its end by following cursors, as the page does. */
-async function readAll(agent: Agent, source: string, cursor?: number): Promise<{ text: string; cursor: number }> {
+async function readAll(
+  agent: Agent,
+  source: string,
+  cursor?: number,
+): Promise<{ text: string; cursor: number }> {
   let text = "";
   let at = cursor;
   for (;;) {
@@ -36,7 +42,13 @@ describe("admin jobs", () => {
     const asked = await json(agent, "/admin_action", { tool_id: "comfy-ui", action: "install" }).expect(202);
     expect(asked.body).toMatchObject({ success: true, job_id: expect.any(String) });
     const done = await waitJob(agent, asked.body.job_id, "succeeded");
-    expect(done).toMatchObject({ kind: "tool", target: "comfy-ui", action: "install", exit_code: 0, requested_by: "Razvan Matei" });
+    expect(done).toMatchObject({
+      kind: "tool",
+      target: "comfy-ui",
+      action: "install",
+      exit_code: 0,
+      requested_by: "Razvan Matei",
+    });
     for (const field of ["created_at", "started_at", "ended_at"] as const) {
       expect((done as Record<string, string>)[field]).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
     }
@@ -65,8 +77,12 @@ describe("admin jobs", () => {
     const s = await studio();
     jobMode(s.dirs, "install_ai_toolkit", "hang");
     const agent = await admin(s);
-    const first = (await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)).body.job_id;
-    const second = (await json(agent, "/admin_action", { tool_id: "swarm-ui", action: "install" }).expect(202)).body.job_id;
+    const first = (
+      await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)
+    ).body.job_id;
+    const second = (
+      await json(agent, "/admin_action", { tool_id: "swarm-ui", action: "install" }).expect(202)
+    ).body.job_id;
     await waitJob(agent, first, "running");
     expect((await job(agent, second)).status).toBe("queued");
     const list = (await agent.get("/jobs")).body.jobs;
@@ -77,16 +93,23 @@ describe("admin jobs", () => {
     const a = await job(agent, first);
     const b = (await agent.get("/jobs")).body.jobs.find((j: { job_id: string }) => j.job_id === second);
     expect(a.status).toBe("cancelled");
-    expect(Date.parse(b.started_at)).toBeGreaterThanOrEqual(Date.parse((a as unknown as { ended_at: string }).ended_at));
+    expect(Date.parse(b.started_at)).toBeGreaterThanOrEqual(
+      Date.parse((a as unknown as { ended_at: string }).ended_at),
+    );
   });
 
   it("cancel ends the running script and the child it forked", async () => {
     const s = await studio();
     jobMode(s.dirs, "reinstall_comfy", "hang");
     const agent = await admin(s);
-    const asked = (await json(agent, "/admin_action", { tool_id: "comfy-ui", action: "reinstall" }).expect(202)).body.job_id;
+    const asked = (
+      await json(agent, "/admin_action", { tool_id: "comfy-ui", action: "reinstall" }).expect(202)
+    ).body.job_id;
     const pidsFile = path.join(s.dirs.workspace, ".standin", "jobs", "reinstall_comfy.pids");
-    await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().split(" ").length === 2, { what: "pids" });
+    await waitFor(
+      () => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().split(" ").length === 2,
+      { what: "pids" },
+    );
     const [script, child] = readFileSync(pidsFile, "utf8").trim().split(" ").map(Number) as [number, number];
     expect(alive(script) && alive(child)).toBe(true);
     const cancelled = await json(agent, "/cancel_job", { job_id: asked }).expect(200);
@@ -99,8 +122,12 @@ describe("admin jobs", () => {
     const s = await studio();
     jobMode(s.dirs, "install_ai_toolkit", "hang");
     const agent = await admin(s);
-    const first = (await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)).body.job_id;
-    const second = (await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "update" }).expect(202)).body.job_id;
+    const first = (
+      await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)
+    ).body.job_id;
+    const second = (
+      await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "update" }).expect(202)
+    ).body.job_id;
     await json(agent, "/cancel_job", { job_id: second }).expect(200);
     expect((await job(agent, second)).status).toBe("cancelled");
     expect((await job(agent, first)).status).toBe("running");
@@ -114,7 +141,10 @@ describe("admin jobs", () => {
     await json(artist, "/admin_action", { tool_id: "comfy-ui", action: "install" }).expect(403);
     const adminNoMode = s.agent();
     await json(adminNoMode, "/set_artist", { artist: "Razvan Matei" }).expect(200);
-    const refused = await json(adminNoMode, "/admin_action", { tool_id: "comfy-ui", action: "install" }).expect(403);
+    const refused = await json(adminNoMode, "/admin_action", {
+      tool_id: "comfy-ui",
+      action: "install",
+    }).expect(403);
     expect(refused.body.message).toMatch(/admin mode/);
     await json(adminNoMode, "/custom_nodes_action", { action: "install" }).expect(403);
     await json(adminNoMode, "/cancel_job", { job_id: "x" }).expect(403);
@@ -156,7 +186,8 @@ describe("admin jobs", () => {
   it("clear_logs clears what the page shows, not the log", async () => {
     const s = await studio();
     const agent = await admin(s);
-    const asked = (await json(agent, "/admin_action", { tool_id: "comfy-ui", action: "install" }).expect(202)).body.job_id;
+    const asked = (await json(agent, "/admin_action", { tool_id: "comfy-ui", action: "install" }).expect(202))
+      .body.job_id;
     await waitJob(agent, asked, "succeeded");
     await json(agent, "/clear_logs", { source: "admin" }).expect(200);
     expect((await agent.get("/logs?source=admin")).body.content).toBe("");
@@ -168,9 +199,13 @@ describe("admin jobs", () => {
     const first = await studio();
     jobMode(first.dirs, "install_ai_toolkit", "hang");
     const agent = await admin(first);
-    const asked = (await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)).body.job_id;
+    const asked = (
+      await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)
+    ).body.job_id;
     const pidsFile = path.join(first.dirs.workspace, ".standin", "jobs", "install_ai_toolkit.pids");
-    await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().includes(" "), { what: "pids" });
+    await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().includes(" "), {
+      what: "pids",
+    });
     const [script] = readFileSync(pidsFile, "utf8").trim().split(" ").map(Number) as [number, number];
     // The studio dies without a word: its in-memory runner is simply dropped.
     await first.close();

@@ -1,4 +1,14 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -38,7 +48,10 @@ async function studioWithManifest(env: Record<string, string> = {}) {
     path.join(repo, "setup", "download-models", "test-set.txt"),
     `# name: Test set\n${server.url("/a.safetensors")}  ComfyUI/models/vae/a.safetensors\n${server.url("/b.safetensors")}  ComfyUI/models/loras/b.safetensors\n`,
   );
-  writeFileSync(path.join(repo, "setup", "download-models", "broken.txt"), `# name: Broken\nnot-a-url ../../etc/passwd\n`);
+  writeFileSync(
+    path.join(repo, "setup", "download-models", "broken.txt"),
+    `# name: Broken\nnot-a-url ../../etc/passwd\n`,
+  );
   const dirs = await makeDirs();
   dirs.env.REPO_DIR = repo;
   const s = await startTestStudio({ dirs, env });
@@ -54,7 +67,11 @@ describe("model downloads through the studio", () => {
     const { s, large } = await studioWithManifest({ HF_TOKEN: "hf_env_token_XYZ" });
     const agent = s.agent();
     const before = (await agent.get("/models").expect(200)).body.sets;
-    expect(before).toEqual(expect.arrayContaining([expect.objectContaining({ id: "test-set", name: "Test set", installed: 0, total: 2 })]));
+    expect(before).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: "test-set", name: "Test set", installed: 0, total: 2 }),
+      ]),
+    );
     const debug = (await agent.get("/debug")).body;
     expect(debug.warnings.join(" ")).toMatch(/broken\.txt:2/);
 
@@ -66,7 +83,9 @@ describe("model downloads through the studio", () => {
     await json(agent, "/download_models", { models: [] }).expect(400);
 
     const token = "hf_typed_in_the_page_ABC123";
-    const asked = await json(agent, "/download_models", { models: ["test-set"], hf_token: token }).expect(202);
+    const asked = await json(agent, "/download_models", { models: ["test-set"], hf_token: token }).expect(
+      202,
+    );
     const jobId = asked.body.job_id;
     const done = await waitFor(
       async () => {
@@ -75,14 +94,25 @@ describe("model downloads through the studio", () => {
       },
       { what: "the download job" },
     );
-    expect(done).toMatchObject({ status: "succeeded", kind: "models", target: "test-set", action: "download" });
+    expect(done).toMatchObject({
+      status: "succeeded",
+      kind: "models",
+      target: "test-set",
+      action: "download",
+    });
     const dest = path.join(s.dirs.workspace, "ComfyUI", "models", "loras", "b.safetensors");
     expect(readFileSync(dest).equals(large)).toBe(true);
     const after = (await agent.get("/models")).body.sets.find((set: { id: string }) => set.id === "test-set");
     expect(after).toMatchObject({ installed: 2, total: 2, bytes: 6_300_000 });
     const progress = (await agent.get("/models/progress").expect(200)).body;
     expect(progress).toMatchObject({ job_id: jobId, running: false });
-    expect(progress.sets[0]).toMatchObject({ id: "test-set", done_bytes: 6_300_000, total_bytes: 6_300_000, files_done: 2, files_total: 2 });
+    expect(progress.sets[0]).toMatchObject({
+      id: "test-set",
+      done_bytes: 6_300_000,
+      total_bytes: 6_300_000,
+      files_done: 2,
+      files_total: 2,
+    });
     const log = (await agent.get(`/logs?source=job:${jobId}&cursor=0`)).body.content;
     expect(log).toMatch(/b\.safetensors/);
 
@@ -113,7 +143,9 @@ describe("model downloads through the studio", () => {
     server.releaseStalls();
     const again = (await json(agent, "/download_models", { models: ["test-set"] }).expect(202)).body.job_id;
     await waitFor(
-      async () => (await agent.get("/jobs")).body.jobs.find((j: { job_id: string }) => j.job_id === again).status === "succeeded",
+      async () =>
+        (await agent.get("/jobs")).body.jobs.find((j: { job_id: string }) => j.job_id === again).status ===
+        "succeeded",
       { what: "the second download" },
     );
     const ranges = server.requestsFor("/b.safetensors", "GET").map((r) => r.range);

@@ -11,7 +11,8 @@ import { waitFor } from "../helpers/wait.js";
 const studio = useStudios();
 const json = post;
 const as = (s: TestStudio, artist: string) => signIn(s, artist);
-const status = async (agent: Agent, id = "comfy-ui") => (await agent.get(`/tool_status/${id}`).expect(200)).body;
+const status = async (agent: Agent, id = "comfy-ui") =>
+  (await agent.get(`/tool_status/${id}`).expect(200)).body;
 
 function standinRecord(s: TestStudio, id = "comfy-ui") {
   const file = path.join(s.dirs.workspace, ".standin", `${id}.json`);
@@ -22,13 +23,21 @@ const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: 
 
 describe("starting a tool", () => {
   it("starts ComfyUI for the artist, with the right env, and reaches running", async () => {
-    const s = await studio({ env: { STUDIO_PASSWORD: "pw-1", ADMIN_PASSWORD: "pw-2", HF_TOKEN: "hf_secret" } });
+    const s = await studio({
+      env: { STUDIO_PASSWORD: "pw-1", ADMIN_PASSWORD: "pw-2", HF_TOKEN: "hf_secret" },
+    });
     install(s.dirs, "ComfyUI");
     const agent = s.agent();
     await json(agent, "/login", { password: "pw-1" }).expect(200);
     await json(agent, "/set_artist", { artist: "Zoë Šimić" }).expect(200);
     const started = await json(agent, "/start_session", { tool_id: "comfy-ui" }).expect(202);
-    expect(started.body).toMatchObject({ success: true, tool_id: "comfy-ui", state: "starting", owner: "Zoë Šimić", running: true });
+    expect(started.body).toMatchObject({
+      success: true,
+      tool_id: "comfy-ui",
+      state: "starting",
+      owner: "Zoë Šimić",
+      running: true,
+    });
     const running = await waitState(agent, "running");
     expect(running).toMatchObject({ port_ready: true, owner: "Zoë Šimić", exit_code: null, signal: null });
     expect(running.url).toBe(`http://127.0.0.1:${s.config.toolPorts["comfy-ui"]}`);
@@ -107,10 +116,14 @@ describe("starting a tool", () => {
     install(s.dirs, "ComfyUI");
     const port = s.config.toolPorts["comfy-ui"];
     const { spawn } = await import("node:child_process");
-    const stale = spawn(process.execPath, ["-e", `require("http").createServer((q,r)=>r.end()).listen(${port})`], {
-      stdio: "ignore",
-      detached: true,
-    });
+    const stale = spawn(
+      process.execPath,
+      ["-e", `require("http").createServer((q,r)=>r.end()).listen(${port})`],
+      {
+        stdio: "ignore",
+        detached: true,
+      },
+    );
     await waitFor(() => isListening(port), { what: "the stale listener" });
     const agent = await as(s, "Rosa Macak Cizmesija");
     await json(agent, "/start_session", { tool_id: "comfy-ui" }).expect(202);
@@ -153,12 +166,19 @@ describe("watching and stopping", () => {
     const child = standinRecord(s).child as number;
     expect(alive(child)).toBe(true);
     const stopped = await json(agent, "/stop_session", { tool_id: "comfy-ui" }).expect(200);
-    expect(stopped.body).toMatchObject({ state: "stopped", running: false, signal: "SIGTERM", exit_code: null });
+    expect(stopped.body).toMatchObject({
+      state: "stopped",
+      running: false,
+      signal: "SIGTERM",
+      exit_code: null,
+    });
     expect(await isListening(s.config.toolPorts["comfy-ui"])).toBe(false);
     expect(groupMembers(running.pid)).toEqual([]);
     expect(alive(child)).toBe(false);
     // Stopping a stopped tool answers 200 with its status.
-    expect((await json(agent, "/stop_session", { tool_id: "comfy-ui" }).expect(200)).body.state).toBe("stopped");
+    expect((await json(agent, "/stop_session", { tool_id: "comfy-ui" }).expect(200)).body.state).toBe(
+      "stopped",
+    );
   });
 
   it("a tool that ignores SIGTERM is killed after the grace", async () => {
@@ -206,9 +226,15 @@ describe("a studio restart", () => {
     const second = await studio({ dirs: first.dirs });
     const again = second.agent();
     const taken = await waitState(again, "running", "lora-tool");
-    expect(taken).toMatchObject({ pid: running.pid, owner: "Rosa Macak Cizmesija", started_at: running.started_at });
+    expect(taken).toMatchObject({
+      pid: running.pid,
+      owner: "Rosa Macak Cizmesija",
+      started_at: running.started_at,
+    });
     await json(again, "/set_artist", { artist: "Zoë Šimić" }).expect(200);
-    expect((await json(again, "/start_session", { tool_id: "lora-tool" }).expect(200)).body.pid).toBe(running.pid);
+    expect((await json(again, "/start_session", { tool_id: "lora-tool" }).expect(200)).body.pid).toBe(
+      running.pid,
+    );
     const log = (await again.get("/logs?source=lora-tool")).body.content as string;
     expect(log.match(/stand-in lora-tool/g)).toHaveLength(1);
     expect(log).toMatch(/took back/);

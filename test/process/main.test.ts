@@ -20,7 +20,11 @@ describe("the studio process", () => {
       ["COMFYUI_PORT", "abc"],
       ["STOP_GRACE_MS", "-5"],
     ] as const) {
-      const result = await execa("node", [MAIN], { env: { ...dirs.env, [variable]: value }, reject: false, timeout: 10_000 });
+      const result = await execa("node", [MAIN], {
+        env: { ...dirs.env, [variable]: value },
+        reject: false,
+        timeout: 10_000,
+      });
       expect(result.exitCode).toBe(2);
       const lines = result.stderr.trim().split("\n");
       expect(lines).toHaveLength(1);
@@ -61,7 +65,9 @@ describe("the studio process", () => {
     expect(result.exitCode).toBe(0);
     expect(studio.output()).toMatch(/"msg":"shutting down"/);
     expect(studio.output()).not.toContain("pw-main-test");
-    expect(isSameProcessAlive({ pid: running.pid, pgid: running.pid, startTicks: null, bootId: null })).toBe(true);
+    expect(isSameProcessAlive({ pid: running.pid, pgid: running.pid, startTicks: null, bootId: null })).toBe(
+      true,
+    );
     process.kill(-running.pid, "SIGKILL");
   });
 });

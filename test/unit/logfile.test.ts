@@ -14,7 +14,10 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function readToEnd(log: LogFile, cursor: number): Promise<{ text: string; cursor: number; resets: number }> {
+async function readToEnd(
+  log: LogFile,
+  cursor: number,
+): Promise<{ text: string; cursor: number; resets: number }> {
   let text = "";
   let resets = 0;
   for (;;) {

@@ -25,7 +25,8 @@ export function resolveSource(studio: Studio, source: string): Source {
     return { log: jobs.log(job.job_id), running: () => job.status === "running", job_id: job.job_id };
   }
   const supervisor = tools.get(source);
-  if (!supervisor) throw notFound(`Unknown log source "${source.slice(0, 100)}": use a tool id, job:{id} or admin.`);
+  if (!supervisor)
+    throw notFound(`Unknown log source "${source.slice(0, 100)}": use a tool id, job:{id} or admin.`);
   return { log: studio.logs.get(`${supervisor.tool.id}.log`), running: () => supervisor.isActive };
 }
 

@@ -25,7 +25,12 @@ export function modelRoutes(studio: Studio): Router {
     route(async (req, res) => {
       const body = parse(DownloadBody, req.body);
       const admin = requireAdminMode(req, studio.users);
-      const job = await studio.models.download(body.models, { hf: body.hf_token, civitai: body.civit_token }, admin, studio.jobs);
+      const job = await studio.models.download(
+        body.models,
+        { hf: body.hf_token, civitai: body.civit_token },
+        admin,
+        studio.jobs,
+      );
       res.status(202).json({ success: true, job_id: job.job_id, job: publicJob(job) });
     }),
   );

@@ -9,7 +9,15 @@ import { who } from "../session.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** server/views, from both server/http/routes and dist/server/http/routes. */
-export const VIEWS_DIR = path.resolve(here, "..", "..", "..", here.includes(`${path.sep}dist${path.sep}`) ? ".." : ".", "server", "views");
+export const VIEWS_DIR = path.resolve(
+  here,
+  "..",
+  "..",
+  "..",
+  here.includes(`${path.sep}dist${path.sep}`) ? ".." : ".",
+  "server",
+  "views",
+);
 
 export function pageRoutes(studio: Studio): Router {
   const router = Router();

@@ -36,9 +36,13 @@ export function toolRoutes(studio: Studio): Router {
       const { tool_id } = parse(ToolBody, req.body);
       const artist = requireArtist(req, users);
       const supervisor = findSupervisor(studio, tool_id);
-      const busy = jobs.pending(tool_id).find((job) => job.action === "install" || job.action === "reinstall");
+      const busy = jobs
+        .pending(tool_id)
+        .find((job) => job.action === "install" || job.action === "reinstall");
       if (busy && !supervisor.isActive) {
-        throw conflict(`${supervisor.tool.name} is being ${busy.action}ed (asked by ${busy.requested_by}); start it when that job ends.`);
+        throw conflict(
+          `${supervisor.tool.name} is being ${busy.action}ed (asked by ${busy.requested_by}); start it when that job ends.`,
+        );
       }
       const { started } = supervisor.start(artist);
       if (started) req.log.info({ tool: tool_id, artist }, "tool start asked");
