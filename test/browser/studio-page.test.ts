@@ -3,6 +3,8 @@
  * another artist sees, admin mode with a job and its output, a crash, the output view's scrolling, a phone
  * sized screen, and no console errors or CSP violations anywhere.
  */
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,7 +24,11 @@ import {
 } from "../helpers/studio.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const DOCS = path.join(ROOT, "docs");
+/** Screenshots of the main states go to docs/ with SCREENSHOTS=1 (`SCREENSHOTS=1 npm test`), else to a temp folder. */
+const DOCS =
+  process.env.SCREENSHOTS === "1"
+    ? path.join(ROOT, "docs")
+    : mkdtempSync(path.join(os.tmpdir(), "studio-shots-"));
 const DESKTOP = { width: 1280, height: 860 };
 
 interface Served {
