@@ -4,7 +4,8 @@
  * them back.
  */
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig, publicConfig } from "./config.js";
+import { answerClientErrors } from "./http/middleware.js";
+import { ConfigError, loadConfig, publicConfig, SECRET_VARIABLES } from "./config.js";
 import { createLogger } from "./logger.js";
 import { createStudio } from "./studio.js";
 
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // The secrets live in `config` from here on: no child process (a tool, a job, a helper that fkill or the
+  // log rotation runs) can inherit them from the studio's environment.
+  for (const variable of SECRET_VARIABLES) delete process.env[variable];
   logger.info(
     { ...publicConfig(config), port: config.port, host: config.host, tool_ports: config.toolPorts, stop_grace_ms: config.stopGraceMs },
     "configuration",
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server);
 
   let stopping = false;
   const shutdown = (signal: string) => {

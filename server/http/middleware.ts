@@ -2,6 +2,7 @@
  * Request safety: JSON-only POSTs, same-origin POSTs, the login gate, and JSON answers for unknown paths
  * and faults.
  */
+import type { Server } from "node:http";
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
 import { StudioError } from "../util/errors.js";
 
@@ -79,6 +80,12 @@ export function errorHandler(): ErrorRequestHandler {
     if (typeof parserError.status === "number" && parserError.status >= 400 && parserError.status < 500) {
       return fail(res, parserError.status, parserError.message || "The request was refused.");
     }
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code === "ENOSPC" || code === "EDQUOT") {
+      req.log?.error({ err: error }, "the disk is full");
+      if (res.headersSent) return;
+      return fail(res, 507, "The studio's disk is full, so this change could not be saved; free some space on the volume and try again.");
+    }
     req.log?.error({ err: error }, "request failed");
     if (res.headersSent) return;
     fail(res, 500, `The studio hit an unexpected error (${(error as Error)?.message ?? "unknown"}); it was logged.`);
@@ -94,4 +101,26 @@ export function route(handler: (req: Request, res: Response) => unknown): Reques
       next(error);
     }
   };
+}
+
+/**
+ * Requests Node refuses before the app sees them (a request line or headers over 16 KiB, a malformed
+ * request) get a JSON answer too, like every other answer of the studio.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    const message = tooLarge
+      ? "The request's address or headers are larger than 16 KiB."
+      : "The request could not be read as HTTP.";
+    const body = JSON.stringify({ success: false, message });
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

@@ -44,31 +44,64 @@ export interface SessionOptions {
   onBadSession?: (message: string) => void;
 }
 
+/** How long a session lasts without use. */
+const SESSION_TTL_S = 60 * 60 * 24 * 30;
+/** How often a session in use has its file rewritten to renew it. */
+const TOUCH_EVERY_MS = 5 * 60 * 1000;
+
 export function sessionMiddleware(options: SessionOptions): RequestHandler {
   const FileStore = createFileStore(session);
   const dir = path.join(options.stateDir, "sessions");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const store = new FileStore({
     path: dir,
-    ttl: 60 * 60 * 24 * 30,
+    ttl: SESSION_TTL_S,
     retries: 0,
     reapInterval: 60 * 60,
     logFn: () => undefined,
   });
-  // An unreadable session file must not break the request: treat it as no session, keep a copy.
-  const get = store.get.bind(store);
+  // A session file is read once per request, here: an unreadable or malformed one must not break the
+  // request, so it is set aside (a copy is kept) and that browser starts a new session.
+  const setAside = async (sid: string, file: string, reason: string) => {
+    const copy = `${file}.bad-${Date.now()}`;
+    const kept = await fs.rename(file, copy).then(
+      () => `it was set aside as ${path.basename(copy)}`,
+      () => "it could not be set aside",
+    );
+    const message = `A session file was unreadable (${reason}); ${kept} and that browser starts a new session.`;
+    options.logger.warn({ session: sid.slice(0, 6) }, message);
+    options.onBadSession?.(message);
+  };
   store.get = (sid, callback) => {
-    get(sid, (error, data) => {
-      if (!error) return callback(null, data);
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return callback(null, null);
-      const file = path.join(dir, `${sid}.json`);
-      const copy = `${file}.bad-${Date.now()}`;
-      void fs.rename(file, copy).catch(() => undefined);
-      const message = `A session file was unreadable (${(error as Error).message}); it was set aside as ${path.basename(copy)} and that browser starts a new session.`;
-      options.logger.warn(message);
-      options.onBadSession?.(message);
-      callback(null, null);
-    });
+    const file = path.join(dir, `${sid}.json`);
+    void fs.readFile(file, "utf8").then(
+      async (text) => {
+        const problem = sessionFileProblem(text);
+        if (problem) {
+          await setAside(sid, file, problem);
+          return callback(null, null);
+        }
+        const data = JSON.parse(text) as session.SessionData & { __lastAccess?: number };
+        const maxAge = Number(data.cookie.originalMaxAge) || SESSION_TTL_S * 1000;
+        const expired = typeof data.__lastAccess === "number" && data.__lastAccess + maxAge < Date.now();
+        callback(null, expired ? null : data);
+      },
+      async (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return callback(null, null);
+        await setAside(sid, file, error.message);
+        callback(null, null);
+      },
+    );
+  };
+  // Every answer renews the cookie (rolling); the file is rewritten for that at most every few minutes, not
+  // on every poll of every open page.
+  type Done = (error?: unknown) => void;
+  const touch = store.touch?.bind(store) as ((sid: string, data: unknown, done: Done) => void) | undefined;
+  store.touch = (sid, data, callback) => {
+    const done = (callback ?? (() => undefined)) as Done;
+    const last = (data as { __lastAccess?: unknown }).__lastAccess;
+    if (!touch || (typeof last === "number" && Date.now() - last < TOUCH_EVERY_MS)) return done();
+    touch(sid, data, done);
   };
   return session({
     name: "comfystudio.sid",
@@ -82,6 +115,20 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler {
   });
 }
 
+/** Why a session file's text cannot be a session (express-session needs an object with a cookie), or null. */
+export function sessionFileProblem(text: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) return "it is not a JSON object";
+  const cookie = (value as { cookie?: unknown }).cookie;
+  if (!cookie || typeof cookie !== "object" || Array.isArray(cookie)) return "it has no cookie settings";
+  return null;
+}
+
 export interface Who {
   artist: string | null;
   isAdmin: boolean;
@@ -91,7 +138,7 @@ export interface Who {
 /** Who this browser is, checked against the current users list (a removed user is nobody). */
 export function who(req: Request, users: UserStore): Who {
   const stored = req.session.artist;
-  const user = stored ? users.find(stored) : undefined;
+  const user = typeof stored === "string" && stored !== "" ? users.find(stored) : undefined;
   if (!user) return { artist: null, isAdmin: false, adminMode: false };
   return { artist: user.name, isAdmin: user.admin, adminMode: user.admin && req.session.adminMode === true };
 }

@@ -17,9 +17,13 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { LogFile, LogStore } from "../logs/logfile.js";
 import { JsonFile } from "../state/atomic.js";
+import { jobsState } from "../state/shape.js";
 import { childEnv } from "../tools/env.js";
-import { isSameProcessAlive, spawnGroup, stopGroup, type ExitInfo } from "../tools/processes.js";
+import { groupsWithEnv, isSameProcessAlive, spawnGroup, stopGroup, type ExitInfo } from "../tools/processes.js";
 import { notFound } from "../util/errors.js";
+
+/** The environment variable that carries a job's id to its processes. */
+export const JOB_MARKER = "STUDIO_JOB_ID";
 
 export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 export type JobKind = "tool" | "custom_nodes" | "models";
@@ -112,7 +116,7 @@ export class JobRunner {
   private closed = false;
 
   constructor(private readonly options: JobRunnerOptions) {
-    this.file = new JsonFile(path.join(options.config.stateDir, "jobs.json"));
+    this.file = new JsonFile(path.join(options.config.stateDir, "jobs.json"), { validate: jobsState<{ version: 1; jobs: JobRecord[] }> });
   }
 
   get warnings(): string[] {
@@ -147,9 +151,13 @@ export class JobRunner {
     const now = new Date().toISOString();
     for (const job of saved) {
       if (job.status === "running") {
-        if (job.pid && isSameProcessAlive({ pid: job.pid, pgid: job.pid, startTicks: job.start_ticks, bootId: job.boot_id })) {
-          await stopGroup(job.pid, { graceMs: this.options.config.stopGraceMs });
+        // Without its start time a pid could belong to any process now: only a known process is ended.
+        const groups = new Set(groupsWithEnv(JOB_MARKER, job.job_id));
+        const pid = typeof job.pid === "number" && typeof job.start_ticks === "number" ? job.pid : null;
+        if (pid !== null && isSameProcessAlive({ pid, pgid: pid, startTicks: job.start_ticks, bootId: job.boot_id ?? null })) {
+          groups.add(pid);
         }
+        await Promise.all([...groups].map((group) => stopGroup(group, { graceMs: this.options.config.stopGraceMs })));
         Object.assign(job, {
           status: "failed",
           ended_at: now,
@@ -275,7 +283,8 @@ export class JobRunner {
         script: request.work.script,
         args: request.work.args,
         cwd: config.workspaceDir,
-        env: childEnv(config, { user: job.requested_by }),
+        // The job id marks its processes, so a studio that died before saving their pid still finds them.
+        env: { ...childEnv(config, { user: job.requested_by }), [JOB_MARKER]: job.job_id },
         logFile: log.file,
       });
       Object.assign(job, { pid: handle.pid, start_ticks: handle.startTicks, boot_id: handle.bootId });

@@ -1,8 +1,11 @@
 /**
  * A log file read by cursor. A cursor is a byte offset in the log's whole history: it stays valid across
  * rotations and studio restarts, because the offset of the current file's first byte (`base`) is kept in a
- * small side file. Rotation copies the file to `{file}.1` and truncates it in place, so a process that
- * appends to it (a tool started before the studio) keeps writing to the right file.
+ * small side file. Rotation keeps the file in place, so a process that appends to it (a tool started before
+ * the studio) keeps writing to the right file: the older part is copied to `{file}.1` and then cut from the
+ * front of the file with `fallocate --collapse-range`, which loses nothing a writer adds meanwhile. Where
+ * the filesystem cannot do that (tmpfs, some network volumes) the file is copied and truncated instead,
+ * which loses what a writer adds in the instant between the last look and the truncate.
  *
  * ```ts
  * const log = new LogFile("/state/logs/comfy-ui.log", { maxBytes: 32 << 20 });
@@ -10,8 +13,11 @@
  * const next = await log.read(first.cursor);   // only what was added since
  * ```
  */
-import { promises as fs } from "node:fs";
+import { createReadStream, createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
+import { execa } from "execa";
+import { pipeline } from "node:stream/promises";
+import { withoutSecrets } from "../config.js";
 import { JsonFile } from "../state/atomic.js";
 
 export const TAIL_BYTES = 64 * 1024;
@@ -29,6 +35,8 @@ interface Meta {
   base: number;
   /** Offset of `{file}.1`'s first byte, when it exists. */
   previousBase: number | null;
+  /** The size `{file}.1` had when it was made; a `{file}.1` of another size is not trusted. */
+  previousSize: number | null;
   /** Offset before which a reader without a cursor sees nothing (set by "clear"). */
   clearedAt: number;
 }
@@ -55,11 +63,21 @@ function utf8Boundary(buffer: Buffer, length: number): number {
   return back + 1 >= need ? length : i - 1;
 }
 
+/** How long after a failed rotation (a full disk) reading goes on without trying again. */
+const ROTATE_RETRY_MS = 10_000;
+
 export class LogFile {
   readonly previous: string;
   private readonly metaFile: JsonFile<Meta>;
   private meta: Meta | undefined;
   private rotating: Promise<void> | undefined;
+  private rotateFailedAt = 0;
+  /** Whether this file's filesystem can cut a file's front in place (unknown until a rotation tries). */
+  private collapses: boolean | undefined;
+  /** Reads share the file; a rotation or a clear has it alone (a read must never see half a rotation). */
+  private readers = 0;
+  private drained: (() => void) | undefined;
+  private exclusive: Promise<void> | undefined;
 
   constructor(
     readonly file: string,
@@ -72,18 +90,47 @@ export class LogFile {
   private async loadMeta(): Promise<Meta> {
     if (!this.meta) {
       const { value } = await this.metaFile.read();
+      const number = (field: unknown): number | null =>
+        typeof field === "number" && Number.isSafeInteger(field) && field >= 0 ? field : null;
       this.meta = {
-        base: typeof value?.base === "number" ? value.base : 0,
-        previousBase: typeof value?.previousBase === "number" ? value.previousBase : null,
-        clearedAt: typeof value?.clearedAt === "number" ? value.clearedAt : 0,
+        base: number(value?.base) ?? 0,
+        previousBase: number(value?.previousBase),
+        previousSize: number(value?.previousSize),
+        clearedAt: number(value?.clearedAt) ?? 0,
       };
     }
     return this.meta;
   }
 
   private async saveMeta(meta: Meta): Promise<void> {
-    this.meta = meta;
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
     await this.metaFile.write(meta);
+    this.meta = meta;
+  }
+
+  private async shared<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusive) await this.exclusive;
+    this.readers++;
+    try {
+      return await work();
+    } finally {
+      this.readers--;
+      if (this.readers === 0) this.drained?.();
+    }
+  }
+
+  private async alone<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusive) await this.exclusive;
+    let release!: () => void;
+    this.exclusive = new Promise<void>((resolve) => (release = resolve));
+    try {
+      if (this.readers > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      this.drained = undefined;
+      return await work();
+    } finally {
+      this.exclusive = undefined;
+      release();
+    }
   }
 
   async append(text: string): Promise<void> {
@@ -102,38 +149,66 @@ export class LogFile {
     if (this.rotating) return await this.rotating;
     const size = await sizeOf(this.file);
     if (size <= this.options.maxBytes) return;
-    this.rotating = this.rotate().finally(() => (this.rotating = undefined));
+    this.rotating = this.alone(() => this.rotate()).finally(() => (this.rotating = undefined));
     await this.rotating;
   }
 
   private async rotate(): Promise<void> {
-    const meta = await this.loadMeta();
-    await fs.copyFile(this.file, this.previous);
-    // Bytes a writer added while the copy ran go to the copy too; what lands between this and the
-    // truncate below is the only window, a few microseconds long.
-    let copied = await sizeOf(this.previous);
     const size = await sizeOf(this.file);
-    if (size > copied) {
+    if (size <= this.options.maxBytes) return;
+    const meta = await this.loadMeta();
+    // The copy is made aside first: when it fails (a full disk), `{file}.1` and the meta are untouched.
+    const temp = `${this.previous}.tmp`;
+    try {
+      const cut = Math.floor(size / COLLAPSE_ALIGN) * COLLAPSE_ALIGN;
+      if (this.collapses !== false && cut > 0) {
+        await pipeline(createReadStream(this.file, { start: 0, end: cut - 1 }), createWriteStream(temp, { mode: 0o640 }));
+        this.collapses = await collapseFront(this.file, cut);
+        if (this.collapses) {
+          await fs.rename(temp, this.previous);
+          await this.saveMeta({ ...meta, base: meta.base + cut, previousBase: meta.base, previousSize: cut });
+          return;
+        }
+      }
+      const copied = await this.copyAndTruncate(temp);
+      await fs.rename(temp, this.previous);
+      await this.saveMeta({ ...meta, base: meta.base + copied, previousBase: meta.base, previousSize: copied });
+    } catch (error) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Copies the file to `temp`, catches up with what a writer added meanwhile, and truncates it at once. */
+  private async copyAndTruncate(temp: string): Promise<number> {
+    await fs.copyFile(this.file, temp);
+    let copied = await sizeOf(temp);
+    for (let round = 0; round < 8; round++) {
+      const size = await sizeOf(this.file);
+      if (size <= copied) break;
       const handle = await fs.open(this.file, "r");
       try {
         const extra = Buffer.alloc(size - copied);
         const { bytesRead } = await handle.read(extra, 0, extra.length, copied);
-        await fs.appendFile(this.previous, extra.subarray(0, bytesRead));
+        await fs.appendFile(temp, extra.subarray(0, bytesRead));
         copied += bytesRead;
       } finally {
         await handle.close();
       }
     }
+    // What a writer adds between the last look above and this truncate is lost.
     await fs.truncate(this.file, 0);
-    await this.saveMeta({ ...meta, base: meta.base + copied, previousBase: meta.base });
+    return await endOfLastLine(temp, copied);
   }
 
   /** Marks everything written so far as cleared for readers that come without a cursor. */
   async clear(): Promise<number> {
-    const meta = await this.loadMeta();
-    const end = meta.base + (await sizeOf(this.file));
-    await this.saveMeta({ ...meta, clearedAt: end });
-    return end;
+    return await this.alone(async () => {
+      const meta = await this.loadMeta();
+      const end = meta.base + (await sizeOf(this.file));
+      await this.saveMeta({ ...meta, clearedAt: end });
+      return end;
+    });
   }
 
   /**
@@ -141,12 +216,21 @@ export class LogFile {
    * ending on a whole UTF-8 character.
    */
   async read(cursor?: number, maxBytes = MAX_READ_BYTES): Promise<LogChunk> {
-    await this.maybeRotate();
+    if (Date.now() - this.rotateFailedAt > ROTATE_RETRY_MS) {
+      // A rotation that fails (a full disk) must not stop the log from being read.
+      await this.maybeRotate().catch(() => (this.rotateFailedAt = Date.now()));
+    }
+    return await this.shared(() => this.readHeld(cursor, maxBytes));
+  }
+
+  private async readHeld(cursor: number | undefined, maxBytes: number): Promise<LogChunk> {
     const meta = await this.loadMeta();
     const size = await sizeOf(this.file);
     const end = meta.base + size;
     const previousSize = meta.previousBase === null ? 0 : await sizeOf(this.previous);
-    const oldest = meta.previousBase !== null && previousSize > 0 ? meta.previousBase : meta.base;
+    const previousHeld =
+      meta.previousBase !== null && previousSize > 0 && (meta.previousSize === null || meta.previousSize === previousSize);
+    const oldest = previousHeld ? meta.previousBase! : meta.base;
     let from: number;
     let reset = false;
     if (cursor === undefined) {
@@ -161,13 +245,14 @@ export class LogFile {
 
     const want = Math.min(maxBytes, end - from);
     const buffer = Buffer.alloc(want);
-    let filled = 0;
-    if (from < meta.base && meta.previousBase !== null) {
-      filled += await readInto(this.previous, from - meta.previousBase, buffer, 0, Math.min(want, meta.base - from));
-    }
-    if (filled < want) {
-      const offset = Math.max(0, from + filled - meta.base);
-      filled += await readInto(this.file, offset, buffer, filled, want - filled);
+    let filled: number;
+    if (from < meta.base) {
+      const older = Math.min(want, meta.base - from);
+      filled = await readInto(this.previous, from - meta.previousBase!, buffer, 0, older);
+      // Go on into the current file only when the older part was read whole, or bytes would shift.
+      if (filled === older && filled < want) filled += await readInto(this.file, 0, buffer, filled, want - filled);
+    } else {
+      filled = await readInto(this.file, from - meta.base, buffer, 0, want);
     }
     let start = 0;
     if (cursor === undefined || reset) {
@@ -177,6 +262,37 @@ export class LogFile {
     const stop = utf8Boundary(buffer, filled);
     return { content: buffer.toString("utf8", start, stop), cursor: from + stop, reset };
   }
+}
+
+/** Collapsing works in whole filesystem blocks: 64 KiB is a multiple of every common block size. */
+const COLLAPSE_ALIGN = 64 * 1024;
+
+/** Cuts the first `length` bytes from the front of `file` in place; false when the system cannot. */
+async function collapseFront(file: string, length: number): Promise<boolean> {
+  const args = ["--collapse-range", "--offset", "0", "--length", String(length), file];
+  const result = await execa("fallocate", args, {
+    timeout: 30_000,
+    env: withoutSecrets(process.env),
+    extendEnv: false,
+    reject: false,
+  });
+  return !result.failed;
+}
+
+/**
+ * Cuts a rotation's copy after its last whole line (looking at its last 64 KiB), so no line is ever split
+ * between `{file}.1` and bytes the truncate drops. Returns the copy's new size.
+ */
+async function endOfLastLine(file: string, size: number): Promise<number> {
+  const look = Math.min(size, 64 * 1024);
+  if (look === 0) return size;
+  const tail = Buffer.alloc(look);
+  const read = await readInto(file, size - look, tail, 0, look);
+  const newline = tail.subarray(0, read).lastIndexOf(0x0a);
+  if (newline < 0 || newline === read - 1) return size;
+  const end = size - look + newline + 1;
+  await fs.truncate(file, end);
+  return end;
 }
 
 async function readInto(file: string, position: number, buffer: Buffer, offset: number, length: number): Promise<number> {

@@ -58,11 +58,15 @@ export class JsonFile<T> {
       return { value: this.options.validate ? this.options.validate(parsed) : (parsed as T) };
     } catch (error) {
       const copy = `${this.file}.bad-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-      await fs.copyFile(this.file, copy).catch(() => undefined);
-      const reason = error instanceof SyntaxError ? "it is not valid JSON" : (error as Error).message;
+      const kept = await fs.copyFile(this.file, copy).then(
+        () => `a copy was kept as ${copy}`,
+        (copyError: unknown) => `no copy could be kept (${(copyError as Error).message})`,
+      );
+      const reason =
+        text.trim() === "" ? "it is empty" : error instanceof SyntaxError ? "it is not valid JSON" : (error as Error).message;
       return {
         value: undefined,
-        warning: `${path.basename(this.file)} was unreadable (${reason}); a copy was kept as ${copy} and the studio started from empty.`,
+        warning: `${path.basename(this.file)} was unreadable (${reason}); ${kept} and the studio started from empty.`,
       };
     }
   }

@@ -10,7 +10,7 @@
  * ```
  */
 import { closeSync, openSync, readFileSync, readdirSync } from "node:fs";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execa, type ResultPromise } from "execa";
 
 export interface ExitInfo {
   /** The exit code, or null when the process died by a signal or its end was not seen. */
@@ -100,6 +100,29 @@ export function groupMembers(pgid: number): number[] {
   return members;
 }
 
+/**
+ * The process groups (other than the studio's own) with a living member whose environment holds
+ * `name=value`: how a job's processes are found when the studio died before it saved their pid.
+ */
+export function groupsWithEnv(name: string, value: string): number[] {
+  const marker = `${name}=${value}\0`;
+  const own = readStat(process.pid)?.pgrp;
+  const groups = new Set<number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    try {
+      environ = `\0${readFileSync(`/proc/${entry}/environ`, "latin1")}\0`;
+    } catch {
+      continue;
+    }
+    if (!environ.includes(`\0${marker}`)) continue;
+    const stat = readStat(Number(entry));
+    if (stat && stat.state !== "Z" && stat.pgrp > 1 && stat.pgrp !== own) groups.add(stat.pgrp);
+  }
+  return [...groups];
+}
+
 export function isGroupAlive(pgid: number): boolean {
   return groupMembers(pgid).length > 0;
 }
@@ -118,23 +141,31 @@ export function spawnGroup(options: SpawnOptions): GroupHandle {
   // output must keep landing in the log after the studio stops or dies, and a write must never fail
   // with a broken pipe.
   const log = openSync(options.logFile, "a", 0o640);
-  let child: ChildProcess;
+  let child: ResultPromise;
   try {
-    child = spawn("bash", [options.script, ...(options.args ?? [])], {
+    child = execa("bash", [options.script, ...(options.args ?? [])], {
       cwd: options.cwd,
       env: options.env,
+      extendEnv: false,
       detached: true,
-      stdio: ["ignore", log, log],
+      cleanup: false,
+      reject: false,
+      stdin: "ignore",
+      // A file descriptor is handed to the child as it is (execa pipes nothing).
+      stdout: log as 1,
+      stderr: log as 2,
     });
   } finally {
     closeSync(log);
   }
   const pid = child.pid;
-  const exited = new Promise<ExitInfo>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ exitCode: signal ? null : code, signal: signal ?? null, seen: true }));
-    // The spawn itself failed (bash missing, cwd gone): an exit with code 127.
-    child.once("error", () => resolve({ exitCode: 127, signal: null, seen: true }));
-  });
+  const exited: Promise<ExitInfo> = child.then(
+    (result) =>
+      result.failed && result.exitCode === undefined && !result.signal
+        ? { exitCode: 127, signal: null, seen: true } // the spawn itself failed (bash missing, cwd gone)
+        : { exitCode: result.signal ? null : (result.exitCode ?? null), signal: result.signal ?? null, seen: true },
+    () => ({ exitCode: 127, signal: null, seen: true }),
+  );
   if (pid === undefined) {
     return { pid: -1, pgid: -1, startTicks: null, bootId: bootId(), exited };
   }

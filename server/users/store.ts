@@ -1,6 +1,7 @@
 /**
- * The users list, kept in step with `artist_names.sh`: read at start, watched with chokidar, an edit applied
- * within a moment. A broken edit (or a deleted file) keeps the last good list and says why.
+ * The users list, kept in step with `artist_names.sh`: read at start, watched with chokidar and a stat poll
+ * (which catches what the watcher misses), an edit applied within a moment. A broken edit (or a deleted
+ * file) keeps the last good list and says why.
  *
  * ```ts
  * const users = new UserStore({ file, outputRoot, logger });
@@ -8,11 +9,14 @@
  * users.find("rosa macak")?.name; // "Rosa Macak"
  * ```
  */
-import { promises as fs } from "node:fs";
+import { promises as fs, unwatchFile, watchFile } from "node:fs";
 import chokidar, { type FSWatcher } from "chokidar";
 import type { Logger } from "pino";
 import { resolveInside } from "../util/paths.js";
 import { findUser, parseUsersFile, type User } from "./parse.js";
+
+/** How often the users file is checked besides the watcher. */
+const POLL_MS = 1_000;
 
 export interface UserStoreOptions {
   file: string;
@@ -62,9 +66,15 @@ export class UserStore {
     this.watcher.on("all", () => this.schedule());
     this.watcher.on("error", (error) => this.options.logger.warn({ err: error }, "users file watcher error"));
     await new Promise<void>((resolve) => this.watcher!.once("ready", () => resolve()));
+    // The watcher can miss an event (two changes within a few milliseconds, a mode change): a stat poll
+    // makes sure every change is seen within a second.
+    watchFile(this.options.file, { interval: POLL_MS, persistent: false }, this.polled);
   }
 
+  private readonly polled = () => this.schedule();
+
   async stop(): Promise<void> {
+    unwatchFile(this.options.file, this.polled);
     clearTimeout(this.timer);
     await this.watcher?.close();
   }

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 
 /** Resolves `parts` under `root` and refuses any result outside it (`..`, absolute parts, NUL). */
@@ -9,4 +10,21 @@ export function resolveInside(root: string, ...parts: string[]): string {
     throw new Error(`${resolved} is outside ${base}`);
   }
   return resolved;
+}
+
+/** Why `file` cannot be run as a script with `bash file` (missing, not a file, unreadable), or null. */
+export function scriptProblem(file: string): string | null {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch {
+    return "is missing";
+  }
+  if (!stat.isFile()) return "is not a file";
+  try {
+    accessSync(file, constants.R_OK);
+  } catch {
+    return "cannot be read by the studio";
+  }
+  return null;
 }

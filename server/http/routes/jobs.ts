@@ -8,6 +8,7 @@ import { ADMIN_ACTIONS, scriptPath, type AdminAction } from "../../tools/registr
 import type { Studio } from "../../studio.js";
 import { badRequest, conflict, notFound } from "../../util/errors.js";
 import { route } from "../middleware.js";
+import { scriptProblem } from "../../util/paths.js";
 import { requireAdminMode } from "../session.js";
 import { AdminActionBody, CustomNodesBody, JobBody, parse } from "../validate.js";
 import { findSupervisor } from "./tools.js";
@@ -20,7 +21,10 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], what: str
 }
 
 function existingScript(file: string, repoDir: string): string {
-  if (!existsSync(file)) throw notFound(`The script ${path.relative(repoDir, file)} is missing from the studio's repository.`);
+  const problem = scriptProblem(file);
+  const name = path.relative(repoDir, file);
+  if (problem === "is missing") throw notFound(`The script ${name} is missing from the studio's repository.`);
+  if (problem) throw conflict(`The script ${name} ${problem}; fix the studio's repository and try again.`);
   return file;
 }
 

@@ -8,27 +8,36 @@ import { route } from "../middleware.js";
 import { regenerateSession, saveSession, who } from "../session.js";
 import { AdminModeBody, ArtistBody, LoginBody, parse } from "../validate.js";
 
-/** Password guesses are slowed down: 20 tries a minute per address. */
-const passwordLimiter = rateLimit({
-  windowMs: 60_000,
-  limit: 20,
-  standardHeaders: "draft-7",
-  legacyHeaders: false,
-  skip: (req) => req.method !== "POST",
-  // Behind the RunPod proxy every request carries X-Forwarded-For; the limit is a brake, not a wall.
-  validate: { trustProxy: false },
-  handler: (_req, res) => {
-    res.status(429).json({ success: false, message: "Too many password attempts; wait a minute and try again." });
-  },
-});
+/**
+ * Password guesses are slowed down: 20 wrong passwords a minute per address. Only a refused password (401
+ * or 403) counts, so logging in, switching admin mode off or a malformed request never locks anyone out.
+ * Each app has its own limiter.
+ */
+function passwordLimiter() {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: 20,
+    standardHeaders: "draft-7",
+    legacyHeaders: false,
+    skip: (req) => req.method !== "POST",
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401 && res.statusCode !== 403,
+    // Behind the RunPod proxy every request carries X-Forwarded-For; the limit is a brake, not a wall.
+    validate: { trustProxy: false },
+    handler: (_req, res) => {
+      res.status(429).json({ success: false, message: "Too many wrong passwords; wait a minute and try again." });
+    },
+  });
+}
 
 export function sessionRoutes(studio: Studio): Router {
   const router = Router();
   const { users, config } = studio;
+  const limiter = passwordLimiter();
 
   router.post(
     "/login",
-    passwordLimiter,
+    limiter,
     route(async (req, res) => {
       const { password } = parse(LoginBody, req.body);
       const expected = config.secrets.studioPassword;
@@ -69,7 +78,7 @@ export function sessionRoutes(studio: Studio): Router {
 
   router.post(
     "/set_admin_mode",
-    passwordLimiter,
+    limiter,
     route(async (req, res) => {
       const { admin_mode, password } = parse(AdminModeBody, req.body);
       const me = who(req, users);
