@@ -10,6 +10,7 @@
  *   work: { script: "/repo/setup/comfy/install_comfy.sh" } });
  * ```
  */
+import type { Job, JobKind, JobStatus } from "../api.js";
 import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
@@ -25,23 +26,10 @@ import { notFound } from "../util/errors.js";
 /** The environment variable that carries a job's id to its processes. */
 export const JOB_MARKER = "STUDIO_JOB_ID";
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
-export type JobKind = "tool" | "custom_nodes" | "models";
+export type { JobKind, JobStatus };
 
-export interface JobRecord {
-  job_id: string;
-  kind: JobKind;
-  target: string;
-  action: string;
-  status: JobStatus;
-  exit_code: number | null;
-  requested_by: string;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  /** Why it ended as it did, for a person. */
-  message: string | null;
-  cancelled_by: string | null;
+/** A job as kept in jobs.json: what the API shows, plus its process group while it runs. */
+export interface JobRecord extends Job {
   /** The process group of a running script job (kept to end it after a studio crash). */
   pid: number | null;
   start_ticks: number | null;
@@ -76,26 +64,10 @@ export interface JobRunnerOptions {
   keep?: number;
 }
 
-const PUBLIC_FIELDS = [
-  "job_id",
-  "kind",
-  "target",
-  "action",
-  "status",
-  "exit_code",
-  "requested_by",
-  "created_at",
-  "started_at",
-  "ended_at",
-  "message",
-  "cancelled_by",
-] as const;
-export type PublicJob = Pick<JobRecord, (typeof PUBLIC_FIELDS)[number]>;
-
-export function publicJob(job: JobRecord): PublicJob {
-  const out = {} as Record<string, unknown>;
-  for (const field of PUBLIC_FIELDS) out[field] = job[field];
-  return out as PublicJob;
+/** The job as the API shows it (without its process details). */
+export function publicJob(job: JobRecord): Job {
+  const { pid: _pid, start_ticks: _ticks, boot_id: _boot, ...shown } = job;
+  return shown;
 }
 
 interface Running {

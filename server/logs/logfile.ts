@@ -78,6 +78,7 @@ export class LogFile {
   private readers = 0;
   private drained: (() => void) | undefined;
   private exclusive: Promise<void> | undefined;
+  private appending: Promise<void> = Promise.resolve();
 
   constructor(
     readonly file: string,
@@ -133,9 +134,14 @@ export class LogFile {
     }
   }
 
-  async append(text: string): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    await fs.appendFile(this.file, text, { mode: 0o640 });
+  /** Appends `text`; appends from the studio land in the order they were asked. */
+  append(text: string): Promise<void> {
+    const next = this.appending.then(async () => {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      await fs.appendFile(this.file, text, { mode: 0o640 });
+    });
+    this.appending = next.catch(() => undefined);
+    return next;
   }
 
   /** The offset just past the last byte written. */

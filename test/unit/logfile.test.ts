@@ -120,3 +120,12 @@ describe("LogFile", () => {
     expect((await log.read(0)).content).toBe("old\nnew\n");
   });
 });
+
+describe("LogFile.append", () => {
+  it("keeps the order of appends asked at once", async () => {
+    const log = tempLog();
+    await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(`${i}\n`)));
+    const { text } = await readToEnd(log, 0);
+    expect(text).toBe(Array.from({ length: 200 }, (_, i) => `${i}\n`).join(""));
+  });
+});

@@ -1,5 +1,5 @@
 /** Login, logout, picking a name and switching admin mode: all per browser. */
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { rateLimit } from "express-rate-limit";
 import type { Studio } from "../../studio.js";
 import { badRequest, forbidden, StudioError } from "../../util/errors.js";
@@ -22,12 +22,20 @@ function passwordLimiter() {
     skip: (req) => req.method !== "POST",
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401 && res.statusCode !== 403,
-    // Behind the RunPod proxy every request carries X-Forwarded-For; the limit is a brake, not a wall.
-    validate: { trustProxy: false },
+    // The client writes the left of X-Forwarded-For; the right end is what the nearest proxy saw.
+    keyGenerator: (req) => proxiedAddress(req),
+    validate: { trustProxy: false, keyGeneratorIpFallback: false },
     handler: (_req, res) => {
       res.status(429).json({ success: false, message: "Too many wrong passwords; wait a minute and try again." });
     },
   });
+}
+
+/** The address the proxy in front of the studio saw (the last X-Forwarded-For entry), else the socket's. */
+export function proxiedAddress(req: Request): string {
+  const forwarded = req.headers["x-forwarded-for"];
+  const last = (Array.isArray(forwarded) ? forwarded.join(",") : (forwarded ?? "")).split(",").pop()?.trim();
+  return last || req.socket.remoteAddress || "unknown";
 }
 
 export function sessionRoutes(studio: Studio): Router {
