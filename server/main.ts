@@ -27,13 +27,21 @@ async function main(): Promise<void> {
   // log rotation runs) can inherit them from the studio's environment.
   for (const variable of SECRET_VARIABLES) delete process.env[variable];
   logger.info(
-    { ...publicConfig(config), port: config.port, host: config.host, tool_ports: config.toolPorts, stop_grace_ms: config.stopGraceMs },
+    {
+      ...publicConfig(config),
+      port: config.port,
+      host: config.host,
+      tool_ports: config.toolPorts,
+      stop_grace_ms: config.stopGraceMs,
+    },
     "configuration",
   );
   const studio = await createStudio(config, { logger });
   const app = createApp(studio);
   const server = app.listen(config.port, config.host);
-  server.on("listening", () => logger.info({ url: `http://${config.host}:${config.port}` }, "studio listening"));
+  server.on("listening", () =>
+    logger.info({ url: `http://${config.host}:${config.port}` }, "studio listening"),
+  );
   server.on("error", (error) => {
     logger.fatal({ err: error }, `the studio cannot listen on ${config.host}:${config.port}`);
     process.exit(1);

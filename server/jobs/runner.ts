@@ -20,7 +20,13 @@ import type { LogFile, LogStore } from "../logs/logfile.js";
 import { JsonFile } from "../state/atomic.js";
 import { jobsState } from "../state/shape.js";
 import { childEnv } from "../tools/env.js";
-import { groupsWithEnv, isSameProcessAlive, spawnGroup, stopGroup, type ExitInfo } from "../tools/processes.js";
+import {
+  groupsWithEnv,
+  isSameProcessAlive,
+  spawnGroup,
+  stopGroup,
+  type ExitInfo,
+} from "../tools/processes.js";
 import { notFound } from "../util/errors.js";
 
 /** The environment variable that carries a job's id to its processes. */
@@ -42,9 +48,7 @@ export interface TaskContext {
   job: Readonly<JobRecord>;
 }
 
-export type JobWork =
-  | { script: string; args?: string[] }
-  | { task: (context: TaskContext) => Promise<void> };
+export type JobWork = { script: string; args?: string[] } | { task: (context: TaskContext) => Promise<void> };
 
 export interface JobRequest {
   kind: JobKind;
@@ -88,7 +92,9 @@ export class JobRunner {
   private closed = false;
 
   constructor(private readonly options: JobRunnerOptions) {
-    this.file = new JsonFile(path.join(options.config.stateDir, "jobs.json"), { validate: jobsState<{ version: 1; jobs: JobRecord[] }> });
+    this.file = new JsonFile(path.join(options.config.stateDir, "jobs.json"), {
+      validate: jobsState<{ version: 1; jobs: JobRecord[] }>,
+    });
   }
 
   get warnings(): string[] {
@@ -119,17 +125,24 @@ export class JobRunner {
     const { value, warning } = await this.file.read();
     this.loadWarning = warning;
     if (warning) this.options.logger.warn(warning);
-    const saved = Array.isArray(value?.jobs) ? value.jobs.filter((job) => job && typeof job.job_id === "string") : [];
+    const saved = Array.isArray(value?.jobs)
+      ? value.jobs.filter((job) => job && typeof job.job_id === "string")
+      : [];
     const now = new Date().toISOString();
     for (const job of saved) {
       if (job.status === "running") {
         // Without its start time a pid could belong to any process now: only a known process is ended.
         const groups = new Set(groupsWithEnv(JOB_MARKER, job.job_id));
         const pid = typeof job.pid === "number" && typeof job.start_ticks === "number" ? job.pid : null;
-        if (pid !== null && isSameProcessAlive({ pid, pgid: pid, startTicks: job.start_ticks, bootId: job.boot_id ?? null })) {
+        if (
+          pid !== null &&
+          isSameProcessAlive({ pid, pgid: pid, startTicks: job.start_ticks, bootId: job.boot_id ?? null })
+        ) {
           groups.add(pid);
         }
-        await Promise.all([...groups].map((group) => stopGroup(group, { graceMs: this.options.config.stopGraceMs })));
+        await Promise.all(
+          [...groups].map((group) => stopGroup(group, { graceMs: this.options.config.stopGraceMs })),
+        );
         Object.assign(job, {
           status: "failed",
           ended_at: now,
@@ -202,7 +215,9 @@ export class JobRunner {
 
   /** Jobs still to run or running, for a target. */
   pending(target: string): JobRecord[] {
-    return this.jobs.filter((job) => job.target === target && (job.status === "queued" || job.status === "running"));
+    return this.jobs.filter(
+      (job) => job.target === target && (job.status === "queued" || job.status === "running"),
+    );
   }
 
   private pump(): void {
@@ -211,12 +226,23 @@ export class JobRunner {
     if (!next) return;
     const request = this.requests.get(next.job_id);
     const controller = new AbortController();
-    const running: Running = { id: next.job_id, pgid: null, controller, cancelledBy: null, done: Promise.resolve() };
+    const running: Running = {
+      id: next.job_id,
+      pgid: null,
+      controller,
+      cancelledBy: null,
+      done: Promise.resolve(),
+    };
     this.running = running;
     running.done = this.execute(next, request, running)
       .catch((error: unknown) => {
         this.options.logger.error({ err: error, job: next.job_id }, "job runner fault");
-        this.finish(next, "failed", null, `The studio hit an error running this job: ${(error as Error).message}`);
+        this.finish(
+          next,
+          "failed",
+          null,
+          `The studio hit an error running this job: ${(error as Error).message}`,
+        );
       })
       .finally(() => {
         this.running = undefined;
@@ -226,7 +252,13 @@ export class JobRunner {
   }
 
   private finish(job: JobRecord, status: JobStatus, exitCode: number | null, message: string | null): void {
-    Object.assign(job, { status, exit_code: exitCode, message, ended_at: new Date().toISOString(), pid: null });
+    Object.assign(job, {
+      status,
+      exit_code: exitCode,
+      message,
+      ended_at: new Date().toISOString(),
+      pid: null,
+    });
     this.options.logger.info({ job: publicJob(job) }, "job ended");
     void this.save();
   }
@@ -317,7 +349,8 @@ export class JobRunner {
       running.controller.abort(new Error(`cancelled by ${by}`));
       if (running.pgid !== null) {
         const result = await stopGroup(running.pgid, { graceMs: this.options.config.stopGraceMs });
-        if (result.killed) await this.note(id, `the job did not stop within ${this.options.config.stopGraceMs} ms: killed`);
+        if (result.killed)
+          await this.note(id, `the job did not stop within ${this.options.config.stopGraceMs} ms: killed`);
       }
     }
     await running.done;

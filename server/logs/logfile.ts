@@ -168,7 +168,10 @@ export class LogFile {
     try {
       const cut = Math.floor(size / COLLAPSE_ALIGN) * COLLAPSE_ALIGN;
       if (this.collapses !== false && cut > 0) {
-        await pipeline(createReadStream(this.file, { start: 0, end: cut - 1 }), createWriteStream(temp, { mode: 0o640 }));
+        await pipeline(
+          createReadStream(this.file, { start: 0, end: cut - 1 }),
+          createWriteStream(temp, { mode: 0o640 }),
+        );
         this.collapses = await collapseFront(this.file, cut);
         if (this.collapses) {
           await fs.rename(temp, this.previous);
@@ -178,7 +181,12 @@ export class LogFile {
       }
       const copied = await this.copyAndTruncate(temp);
       await fs.rename(temp, this.previous);
-      await this.saveMeta({ ...meta, base: meta.base + copied, previousBase: meta.base, previousSize: copied });
+      await this.saveMeta({
+        ...meta,
+        base: meta.base + copied,
+        previousBase: meta.base,
+        previousSize: copied,
+      });
     } catch (error) {
       await fs.rm(temp, { force: true }).catch(() => undefined);
       throw error;
@@ -235,7 +243,9 @@ export class LogFile {
     const end = meta.base + size;
     const previousSize = meta.previousBase === null ? 0 : await sizeOf(this.previous);
     const previousHeld =
-      meta.previousBase !== null && previousSize > 0 && (meta.previousSize === null || meta.previousSize === previousSize);
+      meta.previousBase !== null &&
+      previousSize > 0 &&
+      (meta.previousSize === null || meta.previousSize === previousSize);
     const oldest = previousHeld ? meta.previousBase! : meta.base;
     let from: number;
     let reset = false;
@@ -256,7 +266,8 @@ export class LogFile {
       const older = Math.min(want, meta.base - from);
       filled = await readInto(this.previous, from - meta.previousBase!, buffer, 0, older);
       // Go on into the current file only when the older part was read whole, or bytes would shift.
-      if (filled === older && filled < want) filled += await readInto(this.file, 0, buffer, filled, want - filled);
+      if (filled === older && filled < want)
+        filled += await readInto(this.file, 0, buffer, filled, want - filled);
     } else {
       filled = await readInto(this.file, from - meta.base, buffer, 0, want);
     }
@@ -301,7 +312,13 @@ async function endOfLastLine(file: string, size: number): Promise<number> {
   return end;
 }
 
-async function readInto(file: string, position: number, buffer: Buffer, offset: number, length: number): Promise<number> {
+async function readInto(
+  file: string,
+  position: number,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+): Promise<number> {
   if (length <= 0) return 0;
   let handle: fs.FileHandle;
   try {

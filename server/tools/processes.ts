@@ -163,7 +163,11 @@ export function spawnGroup(options: SpawnOptions): GroupHandle {
     (result) =>
       result.failed && result.exitCode === undefined && !result.signal
         ? { exitCode: 127, signal: null, seen: true } // the spawn itself failed (bash missing, cwd gone)
-        : { exitCode: result.signal ? null : (result.exitCode ?? null), signal: result.signal ?? null, seen: true },
+        : {
+            exitCode: result.signal ? null : (result.exitCode ?? null),
+            signal: result.signal ?? null,
+            seen: true,
+          },
     () => ({ exitCode: 127, signal: null, seen: true }),
   );
   if (pid === undefined) {
@@ -203,7 +207,10 @@ export interface StopResult {
 }
 
 /** The stop ladder: SIGTERM to the group, SIGKILL after `graceMs`, then wait a moment for the end. */
-export async function stopGroup(pgid: number, options: { graceMs: number; killWaitMs?: number }): Promise<StopResult> {
+export async function stopGroup(
+  pgid: number,
+  options: { graceMs: number; killWaitMs?: number },
+): Promise<StopResult> {
   if (pgid <= 1 || !isGroupAlive(pgid)) return { killed: false, gone: true };
   signalGroup(pgid, "SIGTERM");
   // A stopped (SIGSTOP) member would never see SIGTERM: wake it.

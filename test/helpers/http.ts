@@ -10,7 +10,17 @@
  * ```
  */
 import { afterEach } from "vitest";
-import { removeDirs, startTestStudio, type TestStudio, type TestStudioOptions } from "./studio.js";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { TOOLS } from "../../server/tools/registry.js";
+import {
+  jobMode,
+  removeDirs,
+  startTestStudio,
+  type TestDirs,
+  type TestStudio,
+  type TestStudioOptions,
+} from "./studio.js";
 import { waitFor } from "./wait.js";
 
 export type Agent = ReturnType<TestStudio["agent"]>;
@@ -44,7 +54,8 @@ function closeOnce(close: () => Promise<void>, forget: () => void): () => Promis
   };
 }
 
-async function discard(s: TestStudio): Promise<void> {
+/** Cancels a studio's jobs, stops its tools, closes it and removes its folders. */
+export async function discard(s: TestStudio): Promise<void> {
   for (const job of s.studio.jobs.list()) {
     if (job.status === "running" || job.status === "queued")
       await s.studio.jobs.cancel(job.job_id, "clean-up");
@@ -91,4 +102,30 @@ export function waitJob(agent: Agent, id: string, status: string | string[]) {
     },
     { what: `job ${id} to be ${wanted.join(" or ")}` },
   );
+}
+
+/**
+ * Asks for an admin job whose stand-in script hangs (see standin-job.sh) and waits until the script and the
+ * child it forked both run. `agent` must be an admin in admin mode.
+ */
+export async function hangingJob(
+  agent: Agent,
+  dirs: TestDirs,
+  body: { tool_id: string; action: string },
+): Promise<{ jobId: string; script: number; child: number }> {
+  const tool = TOOLS.find((entry) => entry.id === body.tool_id);
+  if (!tool) throw new Error(`no tool ${body.tool_id}`);
+  const stem = `${body.action}_${tool.stem}`;
+  jobMode(dirs, stem, "hang");
+  const jobId = (await post(agent, "/admin_action", body).expect(202)).body.job_id as string;
+  const pidsFile = path.join(dirs.workspace, ".standin", "jobs", `${stem}.pids`);
+  const pids = await waitFor(
+    () => {
+      const text = existsSync(pidsFile) ? readFileSync(pidsFile, "utf8").trim() : "";
+      return text.includes(" ") ? text : null;
+    },
+    { what: `the hanging job ${stem} to run` },
+  );
+  const [script, child] = pids.split(" ").map(Number) as [number, number];
+  return { jobId, script, child };
 }

@@ -18,8 +18,9 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isSameProcessAlive } from "../../server/tools/processes.js";
-import { install, jobMode, makeDirs, removeDirs, standinMode, type TestDirs } from "../helpers/studio.js";
+import { install, makeDirs, removeDirs, standinMode, type TestDirs } from "../helpers/studio.js";
 import { isListening } from "../helpers/ports.js";
+import { hangingJob } from "../helpers/http.js";
 import { waitFor } from "../helpers/wait.js";
 import {
   chownTree,
@@ -204,15 +205,14 @@ describe("the studio killed with SIGKILL", () => {
       await post(admin, "/admin_action", { tool_id: "comfy-ui", action: "update" }).expect(202)
     ).body.job_id as string;
     await waitJob(admin, earlier, "succeeded");
-    jobMode(dirs, "install_ai_toolkit", "hang");
-    const hung = (
-      await post(admin, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)
-    ).body.job_id as string;
-    const pidsFile = path.join(dirs.workspace, ".standin", "jobs", "install_ai_toolkit.pids");
-    await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().includes(" "), {
-      what: "the job's pids",
+    const {
+      jobId: hung,
+      script,
+      child,
+    } = await hangingJob(admin, dirs, {
+      tool_id: "ai-toolkit",
+      action: "install",
     });
-    const [script, child] = readFileSync(pidsFile, "utf8").trim().split(" ").map(Number) as [number, number];
     await waitFor(
       () => {
         const saved = readJson(path.join(dirs.state, "jobs.json")) as {
@@ -242,17 +242,16 @@ describe("the studio killed with SIGKILL", () => {
   });
   it("before the job's pid was saved: its processes are still found by their job id and ended", async () => {
     const dirs = await dirsFor();
-    jobMode(dirs, "install_ai_toolkit", "hang");
     const first = await studio(dirs);
     const admin = await adminMode(first);
-    const hung = (
-      await post(admin, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)
-    ).body.job_id as string;
-    const pidsFile = path.join(dirs.workspace, ".standin", "jobs", "install_ai_toolkit.pids");
-    await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().includes(" "), {
-      what: "the job's pids",
+    const {
+      jobId: hung,
+      script,
+      child,
+    } = await hangingJob(admin, dirs, {
+      tool_id: "ai-toolkit",
+      action: "install",
     });
-    const [script, child] = readFileSync(pidsFile, "utf8").trim().split(" ").map(Number) as [number, number];
     await waitFor(() => readJson(path.join(dirs.state, "jobs.json")) !== null, { what: "jobs.json" });
     await first.kill();
     // As if the studio had died between starting the script and saving its pid.

@@ -2,36 +2,24 @@
  * Shared pieces of the hostile tests: JSON posts, browsers in a given role, a snapshot of a folder tree,
  * and the real built studio run as a child process (`node dist/server/main.js`).
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import {
-  chownSync,
-  cpSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { chownSync, cpSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import request from "supertest";
 import { FIXTURE_REPO, type TestDirs, type TestStudio } from "../helpers/studio.js";
-import { waitFor } from "../helpers/wait.js";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const MAIN_JS = path.join(ROOT, "dist", "server", "main.js");
+export {
+  ensureBuilt,
+  MAIN_JS,
+  ROOT,
+  spawnStudio,
+  type SpawnOptions,
+  type StudioProcess,
+} from "../helpers/built.js";
+export { post, type Agent } from "../helpers/http.js";
 
 export const ROSA = "Rosa Macak Cizmesija";
 export const RAZVAN = "Razvan Matei";
 export const ZOE = "Zoë Šimić";
 export const USERS = [ROSA, RAZVAN, ZOE];
-
-export type Agent = ReturnType<typeof request.agent>;
-
-export const post = (agent: Agent, url: string, body: unknown) =>
-  agent.post(url).set("Content-Type", "application/json").send(JSON.stringify(body));
 
 /** A JSON body sent as given (for bodies JSON.stringify cannot make, like a raw `__proto__` key). */
 export const postRaw = (agent: Agent, url: string, raw: string) =>
@@ -64,155 +52,11 @@ export function newPaths(before: Set<string>, after: Set<string>): string[] {
   return [...after].filter((p) => !before.has(p));
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// The built studio as a child process.
-
-const SOURCE_DIRS = ["server"];
-
-function newestSourceWithoutOutput(): string | null {
-  const stale: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      const rel = path.relative(ROOT, full);
-      if (rel.startsWith(path.join("server", "public")) || rel.startsWith(path.join("server", "views")))
-        continue;
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith(".ts") && !name.endsWith(".d.ts")) {
-        const out = path.join(ROOT, "dist", rel.replace(/\.ts$/, ".js"));
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(full).mtimeMs) stale.push(rel);
-      }
-    }
-  };
-  for (const dir of SOURCE_DIRS) walk(path.join(ROOT, dir));
-  return stale[0] ?? null;
-}
-
-/**
- * Builds dist/server when an output is missing or older than its source. Test files run in parallel, so
- * the build is guarded by a lock folder.
- */
-export async function ensureBuilt(): Promise<void> {
-  if (newestSourceWithoutOutput() === null) return;
-  const lock = path.join(ROOT, "dist", ".hostile-build.lock");
-  mkdirSync(path.dirname(lock), { recursive: true });
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 120_000)
-        rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error("timed out waiting for another build of dist/server");
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  try {
-    const stale = newestSourceWithoutOutput();
-    if (stale === null) return;
-    const result = spawnSync(
-      process.execPath,
-      [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b", "tsconfig.json"],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-      },
-    );
-    if (!existsSync(MAIN_JS)) throw new Error(`the build failed:\n${result.stdout}\n${result.stderr}`);
-    if (result.status !== 0)
-      process.stderr.write(`tsc -b reported problems (the build is used anyway):\n${result.stdout}\n`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 /** A copy of the fixture repo that a test may change (a broken start script, a missing one). */
 export function copyFixtureRepo(dirs: TestDirs): string {
   const repo = path.join(dirs.root, "repo");
   cpSync(FIXTURE_REPO, repo, { recursive: true });
   return repo;
-}
-
-export interface StudioProcess {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-  env: Record<string, string>;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  agent: () => Agent;
-  /** SIGKILL, and wait for the end. */
-  kill: () => Promise<void>;
-  /** SIGTERM, and wait for the end. */
-  stop: () => Promise<void>;
-}
-
-export interface SpawnOptions {
-  env?: Record<string, string>;
-  /** Run as this uid/gid (only when the tests run as root). */
-  uid?: number;
-  gid?: number;
-  /** Wait until /healthz answers (default true). */
-  waitReady?: boolean;
-}
-
-export async function spawnStudio(dirs: TestDirs, options: SpawnOptions = {}): Promise<StudioProcess> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: dirs.root,
-    LANG: "C.UTF-8",
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "debug",
-    ...dirs.env,
-    ...options.env,
-  };
-  const child = spawn(process.execPath, [MAIN_JS], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
-  });
-  let output = "";
-  child.stdout!.setEncoding("utf8").on("data", (text: string) => (output += text));
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => (output += text));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const url = `http://127.0.0.1:${env.PORT}`;
-  const proc: StudioProcess = {
-    child,
-    pid: child.pid!,
-    url,
-    env,
-    output: () => output,
-    exited,
-    agent: () => request.agent(url),
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
-    },
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-  if (options.waitReady !== false) {
-    let ended = false;
-    void exited.then(() => (ended = true));
-    await waitFor(
-      async () => {
-        if (ended) throw new Error(`the studio exited at start:\n${output}`);
-        const res = await fetch(`${url}/healthz`).catch(() => null);
-        return res?.status === 200;
-      },
-      { timeoutMs: 20_000, intervalMs: 50, what: "the studio to answer /healthz" },
-    ).catch((error: unknown) => {
-      child.kill("SIGKILL");
-      throw new Error(`${(error as Error).message}\n${output}`);
-    });
-  }
-  return proc;
 }
 
 /** The studio's resident memory in bytes (VmRSS of /proc/{pid}/status). */

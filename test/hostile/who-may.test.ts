@@ -3,7 +3,8 @@
  * gives. The studio has STUDIO_PASSWORD and ADMIN_PASSWORD set; lora-tool runs, started by Rosa.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { install, removeDirs, startTestStudio } from "../helpers/studio.js";
+import { discard } from "../helpers/http.js";
+import { install, startTestStudio } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
 import { post, RAZVAN, ROSA, ZOE, type Agent, type TestStudio } from "./helpers.js";
 
@@ -95,15 +96,7 @@ beforeEach(async () => {
   await toolRunningForRosa();
 });
 
-afterAll(async () => {
-  for (const job of s.studio.jobs.list()) {
-    if (job.status === "running" || job.status === "queued")
-      await s.studio.jobs.cancel(job.job_id, "clean-up");
-  }
-  for (const supervisor of s.studio.tools.supervisors) await supervisor.stop("clean-up");
-  await s.close();
-  removeDirs(s.dirs);
-});
+afterAll(async () => await discard(s));
 
 describe("who may do what", () => {
   it.each(CASES)("$row.method $row.url ($row.what) as $role: $status", async ({ row, role, status }) => {

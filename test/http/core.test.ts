@@ -116,13 +116,18 @@ describe("password guesses", () => {
     const s = await studio({ env: { STUDIO_PASSWORD: "right-one" } });
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) {
-      const res = await post(s.agent(), "/login", { password: `guess-${i}` }).set("X-Forwarded-For", `10.0.0.${i}, 203.0.113.7`);
+      const res = await post(s.agent(), "/login", { password: `guess-${i}` }).set(
+        "X-Forwarded-For",
+        `10.0.0.${i}, 203.0.113.7`,
+      );
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
     // Another address is not held back, and right answers never count.
-    await post(s.agent(), "/login", { password: "right-one" }).set("X-Forwarded-For", "203.0.113.8").expect(200);
+    await post(s.agent(), "/login", { password: "right-one" })
+      .set("X-Forwarded-For", "203.0.113.8")
+      .expect(200);
   });
 });
 

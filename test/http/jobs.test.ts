@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { isSameProcessAlive } from "../../server/tools/processes.js";
-import { post, signIn, useStudios, waitJob, type Agent } from "../helpers/http.js";
+import { hangingJob, post, signIn, useStudios, waitJob, type Agent } from "../helpers/http.js";
 import { install, jobMode, type TestStudio } from "../helpers/studio.js";
-import { waitFor } from "../helpers/wait.js";
 
 const studio = useStudios();
 const json = post;
@@ -75,11 +74,8 @@ describe("admin jobs", () => {
 
   it("jobs queue and run one at a time, in order", async () => {
     const s = await studio();
-    jobMode(s.dirs, "install_ai_toolkit", "hang");
     const agent = await admin(s);
-    const first = (
-      await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)
-    ).body.job_id;
+    const { jobId: first } = await hangingJob(agent, s.dirs, { tool_id: "ai-toolkit", action: "install" });
     const second = (
       await json(agent, "/admin_action", { tool_id: "swarm-ui", action: "install" }).expect(202)
     ).body.job_id;
@@ -100,17 +96,15 @@ describe("admin jobs", () => {
 
   it("cancel ends the running script and the child it forked", async () => {
     const s = await studio();
-    jobMode(s.dirs, "reinstall_comfy", "hang");
     const agent = await admin(s);
-    const asked = (
-      await json(agent, "/admin_action", { tool_id: "comfy-ui", action: "reinstall" }).expect(202)
-    ).body.job_id;
-    const pidsFile = path.join(s.dirs.workspace, ".standin", "jobs", "reinstall_comfy.pids");
-    await waitFor(
-      () => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().split(" ").length === 2,
-      { what: "pids" },
-    );
-    const [script, child] = readFileSync(pidsFile, "utf8").trim().split(" ").map(Number) as [number, number];
+    const {
+      jobId: asked,
+      script,
+      child,
+    } = await hangingJob(agent, s.dirs, {
+      tool_id: "comfy-ui",
+      action: "reinstall",
+    });
     expect(alive(script) && alive(child)).toBe(true);
     const cancelled = await json(agent, "/cancel_job", { job_id: asked }).expect(200);
     expect(cancelled.body.job).toMatchObject({ status: "cancelled", cancelled_by: "Razvan Matei" });
@@ -120,11 +114,8 @@ describe("admin jobs", () => {
 
   it("a queued job can be cancelled before it runs", async () => {
     const s = await studio();
-    jobMode(s.dirs, "install_ai_toolkit", "hang");
     const agent = await admin(s);
-    const first = (
-      await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)
-    ).body.job_id;
+    const { jobId: first } = await hangingJob(agent, s.dirs, { tool_id: "ai-toolkit", action: "install" });
     const second = (
       await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "update" }).expect(202)
     ).body.job_id;
@@ -197,16 +188,11 @@ describe("admin jobs", () => {
 
   it("a restart during a job marks it failed, ends its processes and keeps its log", async () => {
     const first = await studio();
-    jobMode(first.dirs, "install_ai_toolkit", "hang");
     const agent = await admin(first);
-    const asked = (
-      await json(agent, "/admin_action", { tool_id: "ai-toolkit", action: "install" }).expect(202)
-    ).body.job_id;
-    const pidsFile = path.join(first.dirs.workspace, ".standin", "jobs", "install_ai_toolkit.pids");
-    await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().includes(" "), {
-      what: "pids",
+    const { jobId: asked, script } = await hangingJob(agent, first.dirs, {
+      tool_id: "ai-toolkit",
+      action: "install",
     });
-    const [script] = readFileSync(pidsFile, "utf8").trim().split(" ").map(Number) as [number, number];
     // The studio dies without a word: its in-memory runner is simply dropped.
     await first.close();
     const second = await studio({ dirs: first.dirs });

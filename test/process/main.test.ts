@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSameProcessAlive } from "../../server/tools/processes.js";
-import { ensureBuilt, MAIN, runStudio } from "../helpers/built.js";
+import { ensureBuilt, MAIN_JS, spawnStudio } from "../helpers/built.js";
 import { makeDirs, removeDirs, type TestDirs } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -20,7 +20,7 @@ describe("the studio process", () => {
       ["COMFYUI_PORT", "abc"],
       ["STOP_GRACE_MS", "-5"],
     ] as const) {
-      const result = await execa("node", [MAIN], {
+      const result = await execa("node", [MAIN_JS], {
         env: { ...dirs.env, [variable]: value },
         reject: false,
         timeout: 10_000,
@@ -35,8 +35,8 @@ describe("the studio process", () => {
   it("SIGTERM: finishes, exits within 5 s, and leaves the tools running for the next start", async () => {
     const dirs = await makeDirs();
     made.push(dirs);
-    const studio = await runStudio({ ...dirs.env, STUDIO_PASSWORD: "pw-main-test" });
-    const base = `http://127.0.0.1:${studio.port}`;
+    const studio = await spawnStudio(dirs, { env: { STUDIO_PASSWORD: "pw-main-test", LOG_LEVEL: "info" } });
+    const base = studio.url;
     const login = await fetch(`${base}/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -59,10 +59,9 @@ describe("the studio process", () => {
       { what: "the tool to run" },
     );
     const asked = Date.now();
-    studio.child.kill("SIGTERM");
-    const result = await studio.child;
+    await studio.stop();
     expect(Date.now() - asked).toBeLessThan(5_000);
-    expect(result.exitCode).toBe(0);
+    expect((await studio.exited).code).toBe(0);
     expect(studio.output()).toMatch(/"msg":"shutting down"/);
     expect(studio.output()).not.toContain("pw-main-test");
     expect(isSameProcessAlive({ pid: running.pid, pgid: running.pid, startTicks: null, bootId: null })).toBe(

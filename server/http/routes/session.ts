@@ -26,7 +26,9 @@ function passwordLimiter() {
     keyGenerator: (req) => proxiedAddress(req),
     validate: { trustProxy: false, keyGeneratorIpFallback: false },
     handler: (_req, res) => {
-      res.status(429).json({ success: false, message: "Too many wrong passwords; wait a minute and try again." });
+      res
+        .status(429)
+        .json({ success: false, message: "Too many wrong passwords; wait a minute and try again." });
     },
   });
 }
@@ -80,7 +82,12 @@ export function sessionRoutes(studio: Studio): Router {
       req.session.artist = user.name;
       await saveSession(req);
       req.log.info({ artist: user.name }, "artist picked");
-      res.json({ success: true, artist: user.name, is_admin: user.admin, admin_mode: who(req, users).adminMode });
+      res.json({
+        success: true,
+        artist: user.name,
+        is_admin: user.admin,
+        admin_mode: who(req, users).adminMode,
+      });
     }),
   );
 
@@ -100,7 +107,9 @@ export function sessionRoutes(studio: Studio): Router {
       const expected = config.secrets.adminPassword;
       if (expected !== undefined && !passwordMatches(password, expected)) {
         req.log.warn({ artist: me.artist }, "a wrong admin password was given");
-        throw forbidden(password ? "That admin password is not right." : "Admin mode needs the admin password.");
+        throw forbidden(
+          password ? "That admin password is not right." : "Admin mode needs the admin password.",
+        );
       }
       req.session.adminMode = true;
       await saveSession(req);
