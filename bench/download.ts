@@ -98,14 +98,15 @@ export async function run(): Promise<void> {
   try {
     console.log(`download: ${SIZE / 1024 / 1024} MiB over loopback (server in a worker thread)`);
     // One unmeasured pass warms up the server, the page cache and the JIT.
-    await downloadFiles([{ url, dest: path.join(workspaceDir, "warmup.bin") }], {
+    const quiet = {
       workspaceDir,
       stateDir,
       tokens: {},
       signal: new AbortController().signal,
       log: () => undefined,
       retries: 0,
-    });
+    };
+    await downloadFiles([{ url, dest: path.join(workspaceDir, "warmup.bin") }], quiet);
     await fs.rm(path.join(workspaceDir, "warmup.bin"));
     await fs.rm(path.join(stateDir, "models", "sizes.json"), { force: true });
     for (const withSha of [false, true]) {
@@ -116,14 +117,7 @@ export async function run(): Promise<void> {
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
       }, 20);
       const started = performance.now();
-      await downloadFiles([{ url, dest, sha256: withSha ? sha : undefined }], {
-        workspaceDir,
-        stateDir,
-        tokens: {},
-        signal: new AbortController().signal,
-        log: () => undefined,
-        retries: 0,
-      });
+      await downloadFiles([{ url, dest, sha256: withSha ? sha : undefined }], quiet);
       const ms = performance.now() - started;
       clearInterval(sampler);
       const size = (await fs.stat(dest)).size;
