@@ -87,7 +87,7 @@ export class AdminTools {
       for (const button of row.buttons) {
         if (button.getAttribute("aria-busy") === "true") continue;
         const action = button.dataset.action;
-        button.disabled = pending !== undefined || (active && action !== "update");
+        button.disabled = pending !== undefined || active;
         button.classList.toggle("primary", action === "install" && !tool.installed);
         button.classList.toggle(
           "secondary",
@@ -97,7 +97,7 @@ export class AdminTools {
       const note = pending
         ? `${pending.action === "install" ? "Install" : pending.action === "update" ? "Update" : "Reinstall"} ${pending.status} (asked by ${pending.requested_by}).`
         : active
-          ? `Running (started by ${tool.owner ?? "someone"}): stop it before you install or reinstall it.`
+          ? `Running (started by ${tool.owner ?? "someone"}): stop it before you install, update or reinstall it.`
           : "";
       setText(row.note, note);
       setHidden(row.note, note === "");

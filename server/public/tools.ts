@@ -160,8 +160,8 @@ class ToolCard {
           me.adminMode && !tool.install_hint?.includes("start script")
             ? "Not installed yet: install it in the admin panel."
             : (tool.install_hint ?? "Not installed yet: ask an admin to install it.");
-      } else if (pendingJob && pendingJob.action !== "update") {
-        reason = `Being ${pendingJob.action}ed by ${pendingJob.requested_by}; start it when that finishes.`;
+      } else if (pendingJob) {
+        reason = `Being ${pendingJob.action.replace(/e?$/, "ed")} by ${pendingJob.requested_by}; start it when that finishes.`;
       } else if (!me.artist) {
         reason = "Pick your name at the top of the page to start it.";
       }
@@ -191,8 +191,6 @@ class ToolCard {
             : `In use by ${tool.owner}. You can open it too; only ${tool.owner} or an admin can stop it.`;
     } else if (!note && state === "starting") {
       note = "Getting ready; Open appears when it answers.";
-    } else if (!note && pendingJob && pendingJob.action === "update") {
-      note = `An update by ${pendingJob.requested_by} is ${pendingJob.status}.`;
     }
     setText(this.note, note);
     setHidden(this.note, note === "");

@@ -68,7 +68,7 @@ beforeAll(async () => {
     },
     { what: "ComfyUI to run" },
   );
-  const done = (await post(admin, "/admin_action", { tool_id: "comfy-ui", action: "update" }).expect(202))
+  const done = (await post(admin, "/admin_action", { tool_id: "ai-toolkit", action: "update" }).expect(202))
     .body.job_id as string;
   await waitFor(async () => (await jobs()).find((job) => job.job_id === done)?.status === "succeeded", {
     what: "the update job",

@@ -148,16 +148,29 @@ describe("admin jobs", () => {
     expect((await agent.get("/jobs")).body.jobs).toEqual([]);
   });
 
-  it("a running tool refuses install and reinstall (409) but may be updated", async () => {
+  it("a running tool refuses install, update and reinstall (409)", async () => {
     const s = await studio();
     install(s.dirs, "ComfyUI");
     const agent = await admin(s);
     await json(agent, "/start_session", { tool_id: "comfy-ui" }).expect(202);
-    for (const action of ["install", "reinstall"]) {
+    for (const action of ["install", "update", "reinstall"]) {
       const res = await json(agent, "/admin_action", { tool_id: "comfy-ui", action }).expect(409);
       expect(res.body.message).toMatch(/stop it/);
     }
-    await json(agent, "/admin_action", { tool_id: "comfy-ui", action: "update" }).expect(202);
+    expect((await agent.get("/jobs")).body.jobs).toEqual([]);
+  });
+
+  it("a tool with a job under way cannot be started until the job ends", async () => {
+    const s = await studio();
+    install(s.dirs, "ComfyUI");
+    const agent = await admin(s);
+    const { jobId } = await hangingJob(agent, s.dirs, { tool_id: "comfy-ui", action: "update" });
+    const refused = await json(agent, "/start_session", { tool_id: "comfy-ui" }).expect(409);
+    expect(refused.body.message).toBe(
+      "ComfyUI is being updated (asked by Razvan Matei); start it when that job ends.",
+    );
+    await json(agent, "/cancel_job", { job_id: jobId }).expect(200);
+    await json(agent, "/start_session", { tool_id: "comfy-ui" }).expect(202);
   });
 
   it("custom nodes: list with installed marks, and install as a job", async () => {

@@ -41,8 +41,9 @@ export function jobRoutes(studio: Studio): Router {
       const supervisor = findSupervisor(studio, body.tool_id);
       const { tool } = supervisor;
       const script = existingScript(scriptPath(tool, action, config.repoDir), config.repoDir);
+      // Scripts replace code and packages under a running process: every action waits for a stopped tool.
       const runningRefusal = () =>
-        supervisor.isActive && action !== "update"
+        supervisor.isActive
           ? `${tool.name} is running (started by ${supervisor.record.owner ?? "someone"}): stop it before you ${action} it.`
           : null;
       const refusal = runningRefusal();

@@ -36,12 +36,11 @@ export function toolRoutes(studio: Studio): Router {
       const { tool_id } = parse(ToolBody, req.body);
       const artist = requireArtist(req, users);
       const supervisor = findSupervisor(studio, tool_id);
-      const busy = jobs
-        .pending(tool_id)
-        .find((job) => job.action === "install" || job.action === "reinstall");
+      const busy = jobs.pending(tool_id)[0];
       if (busy && !supervisor.isActive) {
+        const doing = busy.status === "running" ? "is being" : "is waiting to be";
         throw conflict(
-          `${supervisor.tool.name} is being ${busy.action}ed (asked by ${busy.requested_by}); start it when that job ends.`,
+          `${supervisor.tool.name} ${doing} ${busy.action.replace(/e?$/, "ed")} (asked by ${busy.requested_by}); start it when that job ends.`,
         );
       }
       const { started } = supervisor.start(artist);
