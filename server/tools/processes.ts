@@ -58,6 +58,7 @@ export function bootId(): string | null {
 
 interface ProcStat {
   state: string;
+  ppid: number;
   pgrp: number;
   startTicks: number;
 }
@@ -66,7 +67,12 @@ function readStat(pid: number): ProcStat | null {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "?", pgrp: Number(fields[2]), startTicks: Number(fields[19]) };
+    return {
+      state: fields[0] ?? "?",
+      ppid: Number(fields[1]),
+      pgrp: Number(fields[2]),
+      startTicks: Number(fields[19]),
+    };
   } catch {
     return null;
   }
@@ -206,17 +212,69 @@ export interface StopResult {
   gone: boolean;
 }
 
-/** The stop ladder: SIGTERM to the group, SIGKILL after `graceMs`, then wait a moment for the end. */
+/**
+ * The living descendants of the group's members that left the group (a kernel or a worker started in a
+ * session of its own): a stop must end them too, and they must be found before their parents die.
+ */
+export function escapedDescendants(pgid: number): ProcessIdentity[] {
+  const stats = new Map<number, ProcStat>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat && stat.state !== "Z") stats.set(Number(entry), stat);
+  }
+  const family = new Set<number>([...stats].filter(([, stat]) => stat.pgrp === pgid).map(([pid]) => pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, stat] of stats) {
+      if (!family.has(pid) && family.has(stat.ppid)) {
+        family.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...family]
+    .filter((pid) => stats.get(pid)!.pgrp !== pgid)
+    .map((pid) => ({
+      pid,
+      pgid: stats.get(pid)!.pgrp,
+      startTicks: stats.get(pid)!.startTicks,
+      bootId: bootId(),
+    }));
+}
+
+function signalEach(processes: readonly ProcessIdentity[], signal: NodeJS.Signals): void {
+  for (const identity of processes) {
+    if (!isSameProcessAlive(identity)) continue;
+    try {
+      process.kill(identity.pid, signal);
+    } catch {
+      // ended meanwhile
+    }
+  }
+}
+
+/**
+ * The stop ladder: SIGTERM to the group (and to descendants that left it), SIGKILL after `graceMs`, then
+ * wait a moment for the end.
+ */
 export async function stopGroup(
   pgid: number,
   options: { graceMs: number; killWaitMs?: number },
 ): Promise<StopResult> {
   if (pgid <= 1 || !isGroupAlive(pgid)) return { killed: false, gone: true };
+  const deadline = Date.now() + options.graceMs;
+  const escaped = escapedDescendants(pgid);
+  const allGone = () => !isGroupAlive(pgid) && escaped.every((identity) => !isSameProcessAlive(identity));
   signalGroup(pgid, "SIGTERM");
   // A stopped (SIGSTOP) member would never see SIGTERM: wake it.
   signalGroup(pgid, "SIGCONT");
-  if (await waitUntil(() => !isGroupAlive(pgid), options.graceMs)) return { killed: false, gone: true };
+  // The group goes first: a server that ends its own children (kernels, workers) is given the chance.
+  await waitUntil(() => !isGroupAlive(pgid), options.graceMs);
+  signalEach(escaped, "SIGTERM");
+  if (await waitUntil(allGone, Math.max(0, deadline - Date.now()))) return { killed: false, gone: true };
   signalGroup(pgid, "SIGKILL");
-  const gone = await waitUntil(() => !isGroupAlive(pgid), options.killWaitMs ?? 5_000);
+  signalEach(escaped, "SIGKILL");
+  const gone = await waitUntil(allGone, options.killWaitMs ?? 5_000);
   return { killed: true, gone };
 }

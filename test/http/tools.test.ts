@@ -181,6 +181,20 @@ describe("watching and stopping", () => {
     );
   });
 
+  it("stop also ends a child that left the group (a session of its own)", async () => {
+    const s = await studio();
+    install(s.dirs, "ComfyUI");
+    standinMode(s.dirs, "comfy-ui", "escape");
+    const agent = await as(s, "Rosa Macak Cizmesija");
+    await json(agent, "/start_session", { tool_id: "comfy-ui" }).expect(202);
+    const running = await waitState(agent, "running");
+    const child = standinRecord(s).child as number;
+    expect(groupMembers(running.pid)).not.toContain(child);
+    expect(alive(child)).toBe(true);
+    await json(agent, "/stop_session", { tool_id: "comfy-ui" }).expect(200);
+    expect(alive(child)).toBe(false);
+  });
+
   it("a tool that ignores SIGTERM is killed after the grace", async () => {
     const s = await studio({ env: { STOP_GRACE_MS: "700" } });
     standinMode(s.dirs, "lora-tool", "ignore-term");

@@ -1,0 +1,92 @@
+/**
+ * JupyterLab as a real tool: Debian's Jupyter Server started through the real start script, readiness on its
+ * real `/api`, its own token when the studio has a password, and a stop that also ends the kernels it
+ * started (they run in sessions of their own, outside the tool's process group).
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { findRepoRoot } from "../../server/config.js";
+import { isSameProcessAlive } from "../../server/tools/processes.js";
+import { post, signIn, useStudios, waitState } from "../helpers/http.js";
+import { isListening } from "../helpers/ports.js";
+import { FIXTURE_REPO, makeDirs } from "../helpers/studio.js";
+import { waitFor } from "../helpers/wait.js";
+
+const ROOT = findRepoRoot();
+const hasJupyter =
+  spawnSync("/usr/bin/python3", ["-c", "import jupyter_server, ipykernel"], { stdio: "ignore" }).status === 0;
+
+/** Processes whose command line mentions `text`. */
+function processesWith(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: null, bootId: null });
+
+describe.skipIf(!hasJupyter)("JupyterLab with a real Jupyter Server", () => {
+  const studio = useStudios();
+
+  it(
+    "starts, answers /api with its own token, and a stop ends its kernels too",
+    { timeout: 90_000 },
+    async () => {
+      const dirs = await makeDirs();
+      const repo = path.join(dirs.root, "repo");
+      cpSync(FIXTURE_REPO, repo, { recursive: true });
+      for (const file of ["setup/jupyter/start_jupyter.sh", "setup/lib/common.sh"]) {
+        cpSync(path.join(ROOT, file), path.join(repo, file));
+      }
+      dirs.env.REPO_DIR = repo;
+      // Tools get the studio's environment: Debian's python3 (with Jupyter Server) must come first on PATH.
+      const path0 = process.env.PATH;
+      process.env.PATH = `/usr/bin:/bin:${path0 ?? ""}`;
+      onTestFinished(() => {
+        process.env.PATH = path0;
+      });
+      const s = await studio({ dirs, env: { STUDIO_PASSWORD: "jupyter-test-pw" } });
+      const agent = s.agent();
+      await post(agent, "/login", { password: "jupyter-test-pw" }).expect(200);
+      await post(agent, "/set_artist", { artist: "Rosa Macak Cizmesija" }).expect(200);
+      await post(agent, "/start_session", { tool_id: "jupyter-lab" }).expect(202);
+      const running = await waitState(agent, "running", "jupyter-lab", 60_000);
+      const port = s.config.toolPorts["jupyter-lab"];
+      const token = new URL(running.open_url).searchParams.get("token")!;
+      expect(token).toHaveLength(32);
+
+      const api = `http://127.0.0.1:${port}/api`;
+      expect((await fetch(`${api}/kernels`)).status).toBe(403);
+      const headers = { Authorization: `token ${token}` };
+      expect(((await (await fetch(api, { headers })).json()) as { version: string }).version).toMatch(/^\d/);
+      const kernel = (await (
+        await fetch(`${api}/kernels`, { method: "POST", headers, body: "{}" })
+      ).json()) as {
+        id: string;
+      };
+      const kernelPids = await waitFor(
+        () => {
+          const pids = processesWith(`kernel-${kernel.id}`);
+          return pids.length > 0 ? pids : null;
+        },
+        { what: "the kernel process" },
+      );
+      // The token never shows in a process's arguments.
+      expect(processesWith(token)).toEqual([]);
+
+      await post(agent, "/stop_session", { tool_id: "jupyter-lab" }).expect(200);
+      expect(await isListening(port)).toBe(false);
+      expect(alive(running.pid)).toBe(false);
+      for (const pid of kernelPids) expect(alive(pid)).toBe(false);
+    },
+  );
+});
