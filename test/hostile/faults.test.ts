@@ -93,6 +93,10 @@ async function adminMode(proc: StudioProcess): Promise<Agent> {
   await post(agent, "/set_admin_mode", { admin_mode: true }).expect(200);
   return agent;
 }
+/** An AI-Toolkit install whose stand-in script hangs, with the pids of the script and its child. */
+const hangingInstall = (admin: Agent, dirs: TestDirs) =>
+  hangingJob(admin, dirs, { tool_id: "ai-toolkit", action: "install" });
+
 const toolStatus = async (agent: Agent, id: string) =>
   (await agent.get(`/tool_status/${id}`).expect(200)).body;
 const waitState = (agent: Agent, id: string, state: string, timeoutMs = 15_000) =>
@@ -205,14 +209,7 @@ describe("the studio killed with SIGKILL", () => {
       await post(admin, "/admin_action", { tool_id: "comfy-ui", action: "update" }).expect(202)
     ).body.job_id as string;
     await waitJob(admin, earlier, "succeeded");
-    const {
-      jobId: hung,
-      script,
-      child,
-    } = await hangingJob(admin, dirs, {
-      tool_id: "ai-toolkit",
-      action: "install",
-    });
+    const { jobId: hung, script, child } = await hangingInstall(admin, dirs);
     await waitFor(
       () => {
         const saved = readJson(path.join(dirs.state, "jobs.json")) as {
@@ -244,14 +241,7 @@ describe("the studio killed with SIGKILL", () => {
     const dirs = await dirsFor();
     const first = await studio(dirs);
     const admin = await adminMode(first);
-    const {
-      jobId: hung,
-      script,
-      child,
-    } = await hangingJob(admin, dirs, {
-      tool_id: "ai-toolkit",
-      action: "install",
-    });
+    const { jobId: hung, script, child } = await hangingInstall(admin, dirs);
     await waitFor(() => readJson(path.join(dirs.state, "jobs.json")) !== null, { what: "jobs.json" });
     await first.kill();
     // As if the studio had died between starting the script and saving its pid.

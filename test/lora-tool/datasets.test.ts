@@ -2,21 +2,13 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import request from "supertest";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeApp, makeDirs, png, tree, type TestDirs } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { freshApp, png, tree } from "./helpers.js";
 
-let dirs: TestDirs;
-let app: ReturnType<typeof makeApp>["app"];
-
-beforeEach(async () => {
-  dirs = await makeDirs();
-  app = makeApp(dirs).app;
-});
-
-afterEach(async () => await dirs.cleanup());
+const t = freshApp();
 
 async function create(name: string) {
-  return await request(app).post("/api/datasets").send({ name });
+  return await request(t.app).post("/api/datasets").send({ name });
 }
 
 describe("datasets", () => {
@@ -24,15 +16,15 @@ describe("datasets", () => {
     const created = await create("rosa portraits");
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ success: true, dataset: { name: "rosa portraits", images: 0 } });
-    expect(existsSync(path.join(dirs.datasetsDir, "rosa portraits"))).toBe(true);
+    expect(existsSync(path.join(t.dirs.datasetsDir, "rosa portraits"))).toBe(true);
 
-    const list = await request(app).get("/api/datasets");
+    const list = await request(t.app).get("/api/datasets");
     expect(list.body).toEqual({
       success: true,
       datasets: [{ name: "rosa portraits", images: 0, captioned: 0, bytes: 0 }],
     });
 
-    const shown = await request(app).get(`/api/datasets/${encodeURIComponent("rosa portraits")}`);
+    const shown = await request(t.app).get(`/api/datasets/${encodeURIComponent("rosa portraits")}`);
     expect(shown.status).toBe(200);
     expect(shown.body.dataset).toMatchObject({ name: "rosa portraits", images: [], stats: { images: 0 } });
     expect(shown.body.autocaption).toBeNull();
@@ -47,46 +39,46 @@ describe("datasets", () => {
 
   it("renames a dataset with its images and captions", async () => {
     await create("cats");
-    const dir = path.join(dirs.datasetsDir, "cats");
+    const dir = path.join(t.dirs.datasetsDir, "cats");
     await writeFile(path.join(dir, "a.png"), await png());
     await writeFile(path.join(dir, "a.txt"), "a cat");
-    const renamed = await request(app).post("/api/datasets/cats/rename").send({ name: "felines" });
+    const renamed = await request(t.app).post("/api/datasets/cats/rename").send({ name: "felines" });
     expect(renamed.status).toBe(200);
     expect(renamed.body.dataset).toMatchObject({ name: "felines", images: 1, captioned: 1 });
     expect(existsSync(dir)).toBe(false);
-    expect(await readFile(path.join(dirs.datasetsDir, "felines", "a.txt"), "utf8")).toBe("a cat");
-    expect((await request(app).get("/api/datasets/cats")).status).toBe(404);
+    expect(await readFile(path.join(t.dirs.datasetsDir, "felines", "a.txt"), "utf8")).toBe("a cat");
+    expect((await request(t.app).get("/api/datasets/cats")).status).toBe(404);
   });
 
   it("refuses to rename onto an existing dataset or a missing one", async () => {
     await create("cats");
     await create("dogs");
-    const taken = await request(app).post("/api/datasets/cats/rename").send({ name: "dogs" });
+    const taken = await request(t.app).post("/api/datasets/cats/rename").send({ name: "dogs" });
     expect(taken.status).toBe(409);
-    const missing = await request(app).post("/api/datasets/nope/rename").send({ name: "x" });
+    const missing = await request(t.app).post("/api/datasets/nope/rename").send({ name: "x" });
     expect(missing.status).toBe(404);
     expect(missing.body.success).toBe(false);
   });
 
   it("moves a deleted dataset to the trash instead of erasing it", async () => {
     await create("cats");
-    await writeFile(path.join(dirs.datasetsDir, "cats", "a.txt"), "keep me");
-    const deleted = await request(app).post("/api/datasets/cats/delete").send({});
+    await writeFile(path.join(t.dirs.datasetsDir, "cats", "a.txt"), "keep me");
+    const deleted = await request(t.app).post("/api/datasets/cats/delete").send({});
     expect(deleted.status).toBe(200);
     expect(deleted.body.trashed_to).toMatch(/^\.trash\/cats-\d{8}-\d{6}-\d{3}$/);
-    expect(existsSync(path.join(dirs.datasetsDir, "cats"))).toBe(false);
-    const trashed = path.join(dirs.datasetsDir, deleted.body.trashed_to as string);
+    expect(existsSync(path.join(t.dirs.datasetsDir, "cats"))).toBe(false);
+    const trashed = path.join(t.dirs.datasetsDir, deleted.body.trashed_to as string);
     expect(await readFile(path.join(trashed, "a.txt"), "utf8")).toBe("keep me");
-    const list = await request(app).get("/api/datasets");
+    const list = await request(t.app).get("/api/datasets");
     expect(list.body.datasets).toEqual([]);
   });
 
   it("lists only dataset folders, not the trash or stray files", async () => {
     await create("b2");
     await create("b10");
-    await mkdir(path.join(dirs.datasetsDir, ".trash"), { recursive: true });
-    await writeFile(path.join(dirs.datasetsDir, "notes.txt"), "x");
-    const list = await request(app).get("/api/datasets");
+    await mkdir(path.join(t.dirs.datasetsDir, ".trash"), { recursive: true });
+    await writeFile(path.join(t.dirs.datasetsDir, "notes.txt"), "x");
+    const list = await request(t.app).get("/api/datasets");
     expect(list.body.datasets.map((d: { name: string }) => d.name)).toEqual(["b2", "b10"]);
   });
 });
@@ -108,12 +100,12 @@ describe("bad names and path traversal", () => {
   it.each(badNames.map((name) => [JSON.stringify(name), name]))(
     "refuses to create %s",
     async (_label, name) => {
-      const before = await tree(dirs.root);
+      const before = await tree(t.dirs.root);
       const answer = await create(name);
       expect(answer.status).toBe(400);
       expect(answer.body).toEqual({ success: false, message: expect.any(String) });
       expect(answer.body.message.length).toBeGreaterThan(10);
-      const after = await tree(dirs.root);
+      const after = await tree(t.dirs.root);
       const created = after.filter((entry) => !before.includes(entry));
       expect(
         created.filter(
@@ -124,15 +116,15 @@ describe("bad names and path traversal", () => {
   );
 
   it("refuses a non-string name and a missing body", async () => {
-    expect((await request(app).post("/api/datasets").send({ name: 5 })).status).toBe(400);
-    expect((await request(app).post("/api/datasets").send({})).status).toBe(400);
+    expect((await request(t.app).post("/api/datasets").send({ name: 5 })).status).toBe(400);
+    expect((await request(t.app).post("/api/datasets").send({})).status).toBe(400);
   });
 
   it("refuses traversal through every route parameter and creates nothing outside", async () => {
     await create("cats");
-    await writeFile(path.join(dirs.datasetsDir, "cats", "a.png"), await png());
-    await writeFile(path.join(dirs.root, "secret.txt"), "secret");
-    const before = await tree(dirs.root);
+    await writeFile(path.join(t.dirs.datasetsDir, "cats", "a.png"), await png());
+    await writeFile(path.join(t.dirs.root, "secret.txt"), "secret");
+    const before = await tree(t.dirs.root);
     const attempts: [string, string, object?][] = [
       ["get", "/api/datasets/..%2F..%2F"],
       ["get", "/api/datasets/%2E%2E"],
@@ -151,8 +143,8 @@ describe("bad names and path traversal", () => {
     for (const [method, url, body] of attempts) {
       const answer =
         method === "get"
-          ? await request(app).get(url)
-          : await request(app)
+          ? await request(t.app).get(url)
+          : await request(t.app)
               .post(url)
               .send(body ?? {});
       expect(answer.status, url).toBeGreaterThanOrEqual(400);
@@ -160,13 +152,13 @@ describe("bad names and path traversal", () => {
       expect(answer.body.success, url).toBe(false);
       expect(typeof answer.body.message, url).toBe("string");
     }
-    expect(await tree(dirs.root)).toEqual(before);
-    expect(await readFile(path.join(dirs.root, "secret.txt"), "utf8")).toBe("secret");
-    expect(await readdir(path.join(dirs.datasetsDir, "cats"))).toEqual(["a.png"]);
+    expect(await tree(t.dirs.root)).toEqual(before);
+    expect(await readFile(path.join(t.dirs.root, "secret.txt"), "utf8")).toBe("secret");
+    expect(await readdir(path.join(t.dirs.datasetsDir, "cats"))).toEqual(["a.png"]);
   });
 
   it("answers a path that is not a dataset with 404", async () => {
-    const answer = await request(app).get("/api/datasets/nothing-here");
+    const answer = await request(t.app).get("/api/datasets/nothing-here");
     expect(answer.status).toBe(404);
     expect(answer.body).toEqual({ success: false, message: expect.stringContaining("nothing-here") });
   });

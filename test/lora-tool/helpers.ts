@@ -6,6 +6,7 @@ import { Writable } from "node:stream";
 import { inflateRawSync } from "node:zlib";
 import { pino } from "pino";
 import sharp from "sharp";
+import { afterEach, beforeEach } from "vitest";
 import { createLoraApp, type LoraAppOptions } from "../../lora-tool/server/app.js";
 
 export interface TestDirs {
@@ -114,4 +115,18 @@ export function binaryParser(res: unknown, callback: (error: Error | null, body:
   const chunks: Buffer[] = [];
   stream.on("data", (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
   stream.on("end", () => callback(null, Buffer.concat(chunks)));
+}
+
+/**
+ * Temp folders and a fresh app for every test of a file, removed after it: `const t = freshApp();` then
+ * `request(t.app)` and `t.dirs` inside the tests.
+ */
+export function freshApp(): { dirs: TestDirs; app: ReturnType<typeof makeApp>["app"] } {
+  const current = {} as { dirs: TestDirs; app: ReturnType<typeof makeApp>["app"] };
+  beforeEach(async () => {
+    current.dirs = await makeDirs();
+    current.app = makeApp(current.dirs).app;
+  });
+  afterEach(async () => await current.dirs.cleanup());
+  return current;
 }

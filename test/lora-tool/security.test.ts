@@ -1,25 +1,17 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeApp, makeDirs, type TestDirs } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { freshApp } from "./helpers.js";
 
-let dirs: TestDirs;
-let app: ReturnType<typeof makeApp>["app"];
-
-beforeEach(async () => {
-  dirs = await makeDirs();
-  app = makeApp(dirs).app;
-});
-
-afterEach(async () => await dirs.cleanup());
+const t = freshApp();
 
 describe("the page", () => {
   it("is served with security headers and a CSP without inline scripts", async () => {
-    await request(app).post("/api/datasets").send({ name: "<b>cats</b>" }).expect(400);
-    await request(app).post("/api/datasets").send({ name: "cats & dogs" }).expect(400);
-    await request(app).post("/api/datasets").send({ name: "cats" }).expect(201);
-    const page = await request(app).get("/");
+    await request(t.app).post("/api/datasets").send({ name: "<b>cats</b>" }).expect(400);
+    await request(t.app).post("/api/datasets").send({ name: "cats & dogs" }).expect(400);
+    await request(t.app).post("/api/datasets").send({ name: "cats" }).expect(201);
+    const page = await request(t.app).get("/");
     expect(page.status).toBe(200);
     expect(page.headers["content-type"]).toMatch(/text\/html/);
     const csp = page.headers["content-security-policy"] as string;
@@ -35,11 +27,11 @@ describe("the page", () => {
   });
 
   it("serves the stylesheet but not the script sources", async () => {
-    const css = await request(app).get("/static/style.css");
+    const css = await request(t.app).get("/static/style.css");
     expect(css.status).toBe(200);
     expect(css.headers["content-type"]).toMatch(/text\/css/);
     for (const url of ["/static/app.ts", "/static/tsconfig.json", "/static/../server/app.ts"]) {
-      const answer = await request(app).get(url);
+      const answer = await request(t.app).get(url);
       expect(answer.status, url).toBe(404);
       expect(answer.body.success).toBe(false);
     }
@@ -49,7 +41,7 @@ describe("the page", () => {
 describe("request guards", () => {
   it("refuses writes from another origin with 403 and does nothing", async () => {
     for (const origin of ["http://evil.example", "null", "http://127.0.0.1.evil.example"]) {
-      const answer = await request(app)
+      const answer = await request(t.app)
         .post("/api/datasets")
         .set("Host", "pod.example:3000")
         .set("Origin", origin)
@@ -57,22 +49,22 @@ describe("request guards", () => {
       expect(answer.status, origin).toBe(403);
       expect(answer.body).toEqual({ success: false, message: expect.any(String) });
     }
-    const crossSite = await request(app)
+    const crossSite = await request(t.app)
       .post("/api/datasets")
       .set("Sec-Fetch-Site", "cross-site")
       .send({ name: "cats" });
     expect(crossSite.status).toBe(403);
-    expect(existsSync(path.join(dirs.datasetsDir, "cats"))).toBe(false);
+    expect(existsSync(path.join(t.dirs.datasetsDir, "cats"))).toBe(false);
   });
 
   it("accepts writes from the same host, also behind a proxy that sets X-Forwarded-Host", async () => {
-    const same = await request(app)
+    const same = await request(t.app)
       .post("/api/datasets")
       .set("Host", "pod.example:3000")
       .set("Origin", "http://pod.example:3000")
       .send({ name: "one" });
     expect(same.status).toBe(201);
-    const proxied = await request(app)
+    const proxied = await request(t.app)
       .post("/api/datasets")
       .set("Host", "localhost:3000")
       .set("X-Forwarded-Host", "abc123-3000.proxy.runpod.net")
@@ -82,18 +74,21 @@ describe("request guards", () => {
   });
 
   it("wants JSON for writes (415), limits bodies (413) and explains bad JSON (400)", async () => {
-    const text = await request(app).post("/api/datasets").set("Content-Type", "text/plain").send("name=cats");
+    const text = await request(t.app)
+      .post("/api/datasets")
+      .set("Content-Type", "text/plain")
+      .send("name=cats");
     expect(text.status).toBe(415);
     expect(text.body.success).toBe(false);
-    const none = await request(app).post("/api/datasets");
+    const none = await request(t.app).post("/api/datasets");
     expect(none.status).toBe(415);
-    const big = await request(app)
+    const big = await request(t.app)
       .post("/api/datasets")
       .set("Content-Type", "application/json")
       .send(JSON.stringify({ name: "x", pad: "y".repeat(1_100_000) }));
     expect(big.status).toBe(413);
     expect(big.body).toEqual({ success: false, message: expect.stringContaining("too large") });
-    const broken = await request(app)
+    const broken = await request(t.app)
       .post("/api/datasets")
       .set("Content-Type", "application/json")
       .send("{name:");
@@ -103,7 +98,7 @@ describe("request guards", () => {
 
   it("answers unknown paths with 404 JSON", async () => {
     for (const url of ["/api/nothing", "/nothing"]) {
-      const answer = await request(app).get(url);
+      const answer = await request(t.app).get(url);
       expect(answer.status).toBe(404);
       expect(answer.body).toEqual({ success: false, message: expect.any(String) });
     }
