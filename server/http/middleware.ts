@@ -25,7 +25,9 @@ function requestHosts(req: Request): string[] {
   const hosts = [req.headers.host];
   const forwarded = req.headers["x-forwarded-host"];
   if (typeof forwarded === "string") hosts.push(...forwarded.split(",").map((host) => host.trim()));
-  return hosts.filter((host): host is string => typeof host === "string" && host !== "").map((host) => host.toLowerCase());
+  return hosts
+    .filter((host): host is string => typeof host === "string" && host !== "")
+    .map((host) => host.toLowerCase());
 }
 
 /** A POST whose Origin names another host is refused (403): no other site can act for a user. */
@@ -70,7 +72,8 @@ export function errorHandler(): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof StudioError) return fail(res, error.status, error.message);
     const parserError = error as BodyParserError;
-    if (parserError.type === "entity.too.large") return fail(res, 413, "The request body is larger than 1 MiB.");
+    if (parserError.type === "entity.too.large")
+      return fail(res, 413, "The request body is larger than 1 MiB.");
     if (parserError.type === "entity.parse.failed") {
       return fail(res, 400, "The request body is not valid JSON.");
     }
@@ -84,11 +87,19 @@ export function errorHandler(): ErrorRequestHandler {
     if (code === "ENOSPC" || code === "EDQUOT") {
       req.log?.error({ err: error }, "the disk is full");
       if (res.headersSent) return;
-      return fail(res, 507, "The studio's disk is full, so this change could not be saved; free some space on the volume and try again.");
+      return fail(
+        res,
+        507,
+        "The studio's disk is full, so this change could not be saved; free some space on the volume and try again.",
+      );
     }
     req.log?.error({ err: error }, "request failed");
     if (res.headersSent) return;
-    fail(res, 500, `The studio hit an unexpected error (${(error as Error)?.message ?? "unknown"}); it was logged.`);
+    fail(
+      res,
+      500,
+      `The studio hit an unexpected error (${(error as Error)?.message ?? "unknown"}); it was logged.`,
+    );
   };
 }
 

@@ -63,7 +63,11 @@ export class JsonFile<T> {
         (copyError: unknown) => `no copy could be kept (${(copyError as Error).message})`,
       );
       const reason =
-        text.trim() === "" ? "it is empty" : error instanceof SyntaxError ? "it is not valid JSON" : (error as Error).message;
+        text.trim() === ""
+          ? "it is empty"
+          : error instanceof SyntaxError
+            ? "it is not valid JSON"
+            : (error as Error).message;
       return {
         value: undefined,
         warning: `${path.basename(this.file)} was unreadable (${reason}); ${kept} and the studio started from empty.`,

@@ -96,7 +96,8 @@ export class UserStore {
     try {
       text = await fs.readFile(file, "utf8");
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (error as Error).message;
+      const reason =
+        (error as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (error as Error).message;
       this.fileError =
         this.version === 0
           ? `The users file ${file} could not be read (${reason}): nobody can pick a name until it is fixed.`
@@ -114,7 +115,10 @@ export class UserStore {
       for (const warning of parsed.warnings) logger.warn(warning);
       logger.info({ users: this.list.length, admins: this.admins.length }, "users loaded");
     } catch (error) {
-      const keep = this.version === 0 ? "nobody can pick a name" : `the last good list of ${this.list.length} users is kept`;
+      const keep =
+        this.version === 0
+          ? "nobody can pick a name"
+          : `the last good list of ${this.list.length} users is kept`;
       this.fileError = `The users file ${file} is broken (${(error as Error).message}); ${keep} until it is fixed.`;
       logger.warn({ file }, this.fileError);
     }

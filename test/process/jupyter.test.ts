@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findRepoRoot } from "../../server/config.js";
 import { isSameProcessAlive } from "../../server/tools/processes.js";
-import { post, signIn, useStudios, waitState } from "../helpers/http.js";
+import { post, useStudios, waitState } from "../helpers/http.js";
 import { isListening } from "../helpers/ports.js";
 import { FIXTURE_REPO, makeDirs } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
