@@ -5,6 +5,7 @@
 import { chownSync, cpSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { FIXTURE_REPO, type TestDirs, type TestStudio } from "../helpers/studio.js";
+import type { Agent } from "../helpers/http.js";
 
 export {
   ensureBuilt,
