@@ -7,7 +7,7 @@
 import { appendFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { isPortTaken } from "../server/util/net.js";
+import { isPortTaken } from "../server/tools/readiness.js";
 import { removeDirs, startTestStudio } from "../test/helpers/studio.js";
 import { line, ms, summary } from "./stats.js";
 
@@ -37,12 +37,13 @@ export async function run(): Promise<void> {
   const test = await startTestStudio({ settings: { readyIntervalMs: 100 } });
   const { studio, dirs } = test;
   try {
-    const tool = studio.tools.get("lora-tool")!;
-    const port = tool.tool.port;
+    const tool = studio.manager.get("lora-tool")!;
     const readyDelays: number[] = [];
     const stopTimes: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       tool.start("Rosa Macak Cizmesija");
+      await until(() => tool.targetPort !== null);
+      const port = tool.targetPort!;
       const answered = await until(() => isPortTaken(port));
       const running = await until(() => tool.state === "running");
       readyDelays.push(running - answered);
@@ -83,7 +84,7 @@ export async function run(): Promise<void> {
     );
     server.close();
   } finally {
-    for (const supervisor of studio.tools.supervisors) await supervisor.stop("bench");
+    for (const supervisor of studio.manager.all()) await supervisor.stop("bench");
     await test.close();
     removeDirs(dirs);
   }

@@ -1,9 +1,12 @@
 /**
- * The JSON shapes the studio answers with: one definition for the server and the page's script.
- * Types only (the page imports them with `import type`), so this file has no imports.
+ * The JSON shapes the studio answers with: one definition for the server and the page's script, and the
+ * one list of tool states and job statuses. This file has no imports, so the page can load it too.
  */
 
-export type ToolState = "stopped" | "starting" | "running" | "stopping" | "crashed";
+export const TOOL_STATES = ["stopped", "starting", "running", "stopping", "crashed"] as const;
+export type ToolState = (typeof TOOL_STATES)[number];
+/** The states in which a tool has a process: `running` is true in these. */
+export const ACTIVE_STATES: readonly ToolState[] = ["starting", "running", "stopping"];
 
 /** A tool's status: `GET /tool_status/:tool_id`, `GET /tools`, `/debug`. */
 export interface ToolStatus {
@@ -34,12 +37,37 @@ export interface ToolStatus {
   install_hint: string | null;
   /** What a reinstall keeps. */
   reinstall_keeps: string;
-  /** The link that opens it, with its token when it has one (`/tools` and `/tool_status` only). */
-  open_url?: string;
+  /** `{studio origin}/open/{tool_id}`: enters the tool through the gateway. */
+  open_url: string;
+  /** When an artist last used it through the gateway (ISO), or null. */
+  last_activity_at: string | null;
+  /** Artists with a request in the last 5 minutes. */
+  active_artists: string[];
+  /** When it will be stopped for being idle (ISO), or null. */
+  idle_stop_at: string | null;
+  /** Whether only admins may open it (ADMIN_ONLY_TOOLS). */
+  admin_only: boolean;
+  /** ComfyUI with COMFYUI_INSTANCES: one per GPU. */
+  instances?: InstanceStatus[];
 }
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
-export type JobKind = "tool" | "custom_nodes" | "models";
+/** One ComfyUI instance (one per GPU). */
+export interface InstanceStatus {
+  /** Its GPU index, or null when it is not pinned to one. */
+  gpu: number | null;
+  state: ToolState;
+  owner: string | null;
+  /** Artists sent to it now. */
+  artists: string[];
+  pid: number | null;
+}
+
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+/** Statuses of a job that has not ended. */
+export const PENDING_STATUSES: readonly JobStatus[] = ["queued", "running"];
+export const JOB_KINDS = ["tool", "custom_nodes", "models"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
 
 /** A job: `GET /jobs`, newest first. */
 export interface Job {

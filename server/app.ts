@@ -10,12 +10,21 @@ import path from "node:path";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
-import { errorHandler, jsonOnly, loginGate, notFoundHandler, sameOrigin } from "./http/middleware.js";
+import { REPO_ROOT } from "./config/root.js";
+import {
+  errorHandler,
+  jsonOnly,
+  loginGate,
+  notFoundHandler,
+  optionsHandler,
+  sameOrigin,
+} from "./http/middleware.js";
 import { debugRoutes } from "./http/routes/debug.js";
 import { jobRoutes } from "./http/routes/jobs.js";
 import { logRoutes } from "./http/routes/logs.js";
 import { modelRoutes } from "./http/routes/models.js";
-import { pageRoutes, VIEWS_DIR } from "./http/routes/pages.js";
+import { openRoutes } from "./http/routes/open.js";
+import { pageRoutes } from "./http/routes/pages.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { toolRoutes } from "./http/routes/tools.js";
 import { sessionMiddleware } from "./http/session.js";
@@ -66,18 +75,19 @@ export function createApp(studio: Studio): Express {
     }),
   );
 
-  const root = path.resolve(VIEWS_DIR, "..", "..");
-  app.use("/static", express.static(path.join(root, "dist", "browser", "public"), { maxAge: "1h" }));
-  app.use("/static", express.static(path.join(root, "server", "public"), { maxAge: "1h", index: false }));
-
+  app.use("/static", express.static(path.join(REPO_ROOT, "dist", "browser", "public"), { maxAge: "1h" }));
   app.use(
-    sessionMiddleware({
-      stateDir: studio.config.stateDir,
-      secret: studio.sessionSecret,
-      logger: studio.logger,
-      onBadSession: (message) => studio.events.push(message),
-    }),
+    "/static",
+    express.static(path.join(REPO_ROOT, "server", "public"), { maxAge: "1h", index: false }),
   );
+
+  app.use(optionsHandler);
+  app.use(sessionMiddleware(studio.sessions, studio.sessionSecret));
+  app.use((req, _res, next) => {
+    // Someone using the studio (not a page polling in the background) keeps the pod from its idle stop.
+    if (req.method === "POST" && req.session.artist) studio.activity.noteStudio();
+    next();
+  });
   app.use(sameOrigin);
   app.use(jsonOnly);
   app.use(express.json({ limit: "1mb", strict: true }));
@@ -90,6 +100,7 @@ export function createApp(studio: Studio): Express {
   app.use(jobRoutes(studio));
   app.use(logRoutes(studio));
   app.use(modelRoutes(studio));
+  app.use(openRoutes(studio));
 
   app.use(notFoundHandler);
   app.use(errorHandler());

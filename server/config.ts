@@ -1,38 +1,44 @@
 /**
- * Environment -> one typed, validated Config.
+ * Environment -> one typed, validated Config. The tools' port variables come from the registry.
  *
  * ```ts
- * const config = loadConfig(process.env); // throws ConfigError naming the variable
+ * const config = loadConfig(process.env); // throws ConfigError naming the variable and the value
  * ```
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { REPO_ROOT } from "./config/root.js";
+import {
+  ConfigError,
+  nonEmpty,
+  trimmed,
+  readChoice,
+  readDirectory,
+  readInteger,
+  readList,
+  readMinutes,
+  readPort,
+  type Env,
+} from "./config/env.js";
+import { TOOL_IDS, TOOLS, type ToolId } from "./tools/registry.js";
 
-/** The repository root: two levels above this file, both from `server/` and from `dist/server/`. */
-export function findRepoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(path.join(dir, "package.json")) && existsSync(path.join(dir, "setup"))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
-}
+export { ConfigError };
+export { findRepoRoot } from "./config/root.js";
+export { SECRET_VARIABLES, withoutSecrets } from "./config/secrets.js";
+export type { ToolId };
 
-export const TOOL_PORT_VARIABLES = {
-  "comfy-ui": "COMFYUI_PORT",
-  "jupyter-lab": "JUPYTER_PORT",
-  "ai-toolkit": "AI_TOOLKIT_PORT",
-  "swarm-ui": "SWARMUI_PORT",
-  "lora-tool": "LORA_TOOL_PORT",
-} as const;
+/** Each tool's port variable (`COMFYUI_PORT`...), from the registry. */
+export const TOOL_PORT_VARIABLES = Object.fromEntries(
+  TOOLS.map((tool) => [tool.id, tool.port.variable]),
+) as Record<ToolId, string>;
 
-export type ToolId = keyof typeof TOOL_PORT_VARIABLES;
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Secrets {
   studioPassword: string | undefined;
   adminPassword: string | undefined;
-  /** Set later by the session module when it is not given. */
+  /** Made and kept in STATE_DIR by the session module when it is not given. */
   sessionSecret: string | undefined;
   hfToken: string | undefined;
   civitaiToken: string | undefined;
@@ -46,95 +52,51 @@ export interface Config {
   usersFile: string;
   stateDir: string;
   runpodPodId: string | undefined;
+  /** The public port of each tool (the gateway listens there). */
   toolPorts: Record<ToolId, number>;
+  /** Tools only admins may open. */
+  adminOnlyTools: ToolId[];
   stopGraceMs: number;
   /** A tool or job log is rotated once it grows past this many bytes. */
   logMaxBytes: number;
+  logLevel: LogLevel;
+  /** Minutes without activity before a tool is stopped (0: never). */
+  idleStopMinutes: number;
+  /** Minutes with nothing running and nobody around before the pod is stopped (0: never). */
+  idleStopPodMinutes: number;
+  /** How many ComfyUI instances: a number, or one per GPU. */
+  comfyInstances: number | "auto";
   secrets: Secrets;
 }
 
-/** The environment variables that hold secrets: never passed to a child, never logged. */
-export const SECRET_VARIABLES = [
-  "STUDIO_PASSWORD",
-  "ADMIN_PASSWORD",
-  "SESSION_SECRET",
-  "HF_TOKEN",
-  "CIVITAI_TOKEN",
-] as const;
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function nonEmpty(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === "" ? undefined : value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number, what: string): number {
-  const raw = nonEmpty(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `"${raw}" is not ${what}`);
-  const value = Number(raw.trim());
-  if (value < min || value > max) throw new ConfigError(name, `"${raw}" is not ${what}`);
-  return value;
-}
-
-function port(env: Env, name: string, fallback: number): number {
-  return integer(env, name, fallback, 1, 65535, "a port (a whole number from 1 to 65535)");
-}
-
-function directory(env: Env, name: string, fallback: string, base: string, create: boolean): string {
-  const raw = nonEmpty(env, name);
-  const resolved = path.resolve(base, raw ?? fallback);
-  if (create) {
-    try {
-      mkdirSync(resolved, { recursive: true });
-    } catch (error) {
-      throw new ConfigError(name, `cannot create "${resolved}": ${(error as Error).message}`);
-    }
-  }
-  return resolved;
+function comfyInstances(env: Env): number | "auto" {
+  const raw = trimmed(env, "COMFYUI_INSTANCES");
+  if (raw === "auto") return "auto";
+  return readInteger(env, "COMFYUI_INSTANCES", 1, 1, 16, 'a number of instances from 1 to 16, or "auto"');
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const repoDir = directory(env, "REPO_DIR", findRepoRoot(), cwd, false);
+  const repoDir = readDirectory(env, "REPO_DIR", REPO_ROOT, cwd, false);
   if (!existsSync(repoDir)) throw new ConfigError("REPO_DIR", `"${repoDir}" does not exist`);
   const defaultWorkspace = existsSync("/workspace") ? "/workspace" : path.join(repoDir, "workspace");
-  const workspaceDir = directory(env, "WORKSPACE_DIR", defaultWorkspace, cwd, true);
-  const stateDir = directory(env, "STATE_DIR", path.join(workspaceDir, ".comfystudio"), cwd, true);
-  const usersFile = path.resolve(cwd, nonEmpty(env, "USERS_FILE") ?? path.join(repoDir, "artist_names.sh"));
-  const host = nonEmpty(env, "HOST") ?? "0.0.0.0";
+  const workspaceDir = readDirectory(env, "WORKSPACE_DIR", defaultWorkspace, cwd, true);
+  const stateDir = readDirectory(env, "STATE_DIR", path.join(workspaceDir, ".comfystudio"), cwd, true);
+  const usersFile = path.resolve(cwd, trimmed(env, "USERS_FILE") ?? path.join(repoDir, "artist_names.sh"));
+  const host = trimmed(env, "HOST") ?? "0.0.0.0";
   if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigError("HOST", `"${host}" is not an address`);
-  const podId = nonEmpty(env, "RUNPOD_POD_ID");
+  const podId = trimmed(env, "RUNPOD_POD_ID");
   if (podId !== undefined && !/^[A-Za-z0-9-]+$/.test(podId)) {
     throw new ConfigError("RUNPOD_POD_ID", `"${podId}" is not a pod id (letters, digits and dashes)`);
   }
-  const toolPorts = {} as Record<ToolId, number>;
-  const defaults: Record<ToolId, number> = {
-    "comfy-ui": 8188,
-    "jupyter-lab": 8888,
-    "ai-toolkit": 8675,
-    "swarm-ui": 7861,
-    "lora-tool": 3000,
-  };
-  for (const [id, variable] of Object.entries(TOOL_PORT_VARIABLES) as [ToolId, string][]) {
-    toolPorts[id] = port(env, variable, defaults[id]);
-  }
-  const studioPort = port(env, "PORT", 8080);
+  const studioPort = readPort(env, "PORT", 8080);
   const taken = new Map<number, string>([[studioPort, "PORT"]]);
-  for (const [id, variable] of Object.entries(TOOL_PORT_VARIABLES) as [ToolId, string][]) {
-    const other = taken.get(toolPorts[id]);
-    if (other) throw new ConfigError(variable, `port ${toolPorts[id]} is already used by ${other}`);
-    taken.set(toolPorts[id], variable);
+  const toolPorts = {} as Record<ToolId, number>;
+  for (const tool of TOOLS) {
+    const port = readPort(env, tool.port.variable, tool.port.default);
+    const other = taken.get(port);
+    if (other) throw new ConfigError(tool.port.variable, `port ${port} is already used by ${other}`);
+    taken.set(port, tool.port.variable);
+    toolPorts[tool.id] = port;
   }
   return {
     port: studioPort,
@@ -145,8 +107,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     stateDir,
     runpodPodId: podId,
     toolPorts,
-    stopGraceMs: integer(env, "STOP_GRACE_MS", 10_000, 0, 3_600_000, "a number of milliseconds"),
-    logMaxBytes: integer(
+    adminOnlyTools: readList(env, "ADMIN_ONLY_TOOLS", TOOL_IDS),
+    stopGraceMs: readInteger(env, "STOP_GRACE_MS", 10_000, 0, 3_600_000, "a number of milliseconds"),
+    logMaxBytes: readInteger(
       env,
       "LOG_MAX_BYTES",
       32 * 1024 * 1024,
@@ -154,6 +117,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       2 ** 40,
       "a number of bytes (4096 or more)",
     ),
+    logLevel: readChoice(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    idleStopMinutes: readMinutes(env, "IDLE_STOP_MINUTES"),
+    idleStopPodMinutes: readMinutes(env, "IDLE_STOP_POD_MINUTES"),
+    comfyInstances: comfyInstances(env),
     secrets: {
       studioPassword: nonEmpty(env, "STUDIO_PASSWORD"),
       adminPassword: nonEmpty(env, "ADMIN_PASSWORD"),
@@ -173,13 +140,4 @@ export function publicConfig(config: Config) {
     users_file: config.usersFile,
     runpod_pod_id: config.runpodPodId ?? null,
   };
-}
-
-/** A copy of `env` without the studio's secrets: what every child process gets. */
-export function withoutSecrets(env: Env): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !(SECRET_VARIABLES as readonly string[]).includes(key)) clean[key] = value;
-  }
-  return clean;
 }

@@ -1,7 +1,7 @@
 import { pino, type Logger } from "pino";
 
 /** Structured logs (JSON lines on stdout). Secrets are never logged; these paths are redacted anyway. */
-export function createLogger(level = process.env.LOG_LEVEL ?? "info"): Logger {
+export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { app: "comfystudio" },

@@ -1,21 +1,21 @@
 /**
- * The studio's entry: read the configuration, start the studio, listen, and shut down cleanly on SIGTERM or
- * SIGINT (stop listening, let requests finish, exit within 5 s). Tools keep running; the next start takes
- * them back.
+ * The studio's entry: read the configuration (and the secrets file start_server.sh hands over), start the
+ * studio and its tool gateway, listen, and shut down cleanly on SIGTERM or SIGINT (stop listening, let
+ * requests finish, exit within 5 s). Tools keep running; the next start takes them back.
  */
 import { createApp } from "./app.js";
+import { SECRET_VARIABLES, takeSecretsFile, SECRETS_FILE_VARIABLE } from "./config/secrets.js";
+import { ConfigError, loadConfig, publicConfig } from "./config.js";
 import { answerClientErrors } from "./http/middleware.js";
-import { ConfigError, loadConfig, publicConfig, SECRET_VARIABLES } from "./config.js";
 import { createLogger } from "./logger.js";
 import { createStudio } from "./studio.js";
 
 const SHUTDOWN_MS = 5_000;
 
-async function main(): Promise<void> {
-  const logger = createLogger();
-  let config;
+function configure() {
   try {
-    config = loadConfig();
+    const fromFile = takeSecretsFile(process.env);
+    return loadConfig({ ...process.env, ...fromFile });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`comfystudio: invalid configuration: ${error.message}\n`);
@@ -23,9 +23,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // The secrets live in `config` from here on: no child process (a tool, a job, a helper that fkill or the
-  // log rotation runs) can inherit them from the studio's environment.
-  for (const variable of SECRET_VARIABLES) delete process.env[variable];
+}
+
+async function main(): Promise<void> {
+  const config = configure();
+  // The secrets live in `config` from here on: no child process (a tool, a job, a helper the studio runs)
+  // can inherit them from the studio's environment.
+  for (const variable of [...SECRET_VARIABLES, SECRETS_FILE_VARIABLE]) delete process.env[variable];
+  const logger = createLogger(config.logLevel);
   logger.info(
     {
       ...publicConfig(config),
@@ -39,15 +44,20 @@ async function main(): Promise<void> {
   const studio = await createStudio(config, { logger });
   const app = createApp(studio);
   const server = app.listen(config.port, config.host);
-  server.on("listening", () =>
-    logger.info({ url: `http://${config.host}:${config.port}` }, "studio listening"),
-  );
+  server.on("listening", () => {
+    const shown = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+    const url = config.runpodPodId
+      ? `https://${config.runpodPodId}-${config.port}.proxy.runpod.net`
+      : `http://${shown}:${config.port}`;
+    logger.info({ url }, `the studio is ready: open ${url}`);
+  });
   server.on("error", (error) => {
     logger.fatal({ err: error }, `the studio cannot listen on ${config.host}:${config.port}`);
     process.exit(1);
   });
   server.keepAliveTimeout = 65_000;
   answerClientErrors(server);
+  await studio.gateway.start();
 
   let stopping = false;
   const shutdown = (signal: string) => {

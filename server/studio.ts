@@ -1,5 +1,6 @@
 /**
- * One studio: the users, tools, jobs and logs of one configuration, started and stopped together.
+ * One studio: the users, tools, jobs, logs, models and the tool gateway of one configuration, started and
+ * stopped together.
  *
  * ```ts
  * const studio = await createStudio(loadConfig(), { logger });
@@ -9,29 +10,49 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
+import { Activity } from "./gateway/activity.js";
+import { ComfyUsers } from "./gateway/comfy-users.js";
+import { Gateway } from "./gateway/gateway.js";
+import { ApiKeys } from "./gateway/keys.js";
+import { Tickets } from "./gateway/tickets.js";
+import { createSessionStore, sessionSecret } from "./http/session.js";
+import type { SessionStore } from "./http/session-store.js";
+import { AdminActions } from "./jobs/actions.js";
 import { JobRunner } from "./jobs/runner.js";
 import { LogStore } from "./logs/logfile.js";
 import { ModelService } from "./models/service.js";
-import { ToolManager } from "./tools/manager.js";
-import type { SupervisorSettings } from "./tools/supervisor.js";
+import { ToolManager, type ToolSettings } from "./tools/manager.js";
+import { ARTIST_OUTPUT_TOOL, TOOLS, type ToolId } from "./tools/registry.js";
+import { ToolService } from "./tools/service.js";
 import { UserStore } from "./users/store.js";
-import { sessionSecret } from "./http/session.js";
 
 export interface StudioOptions {
   logger: Logger;
-  settings?: Partial<SupervisorSettings>;
+  settings?: Partial<ToolSettings>;
   /** Milliseconds between a users file change and its reload. */
   usersDebounceMs?: number;
+  /** Per tool, the GPU of each instance (see tools/manager.ts). */
+  instances?: Partial<Record<ToolId, (number | null)[]>>;
+  /** A tool that sends nothing for this long is cut off by the gateway. */
+  upstreamIdleMs?: number;
 }
 
 export interface Studio {
   config: Config;
   logger: Logger;
   users: UserStore;
-  tools: ToolManager;
+  manager: ToolManager;
+  tools: ToolService;
+  actions: AdminActions;
   jobs: JobRunner;
   logs: LogStore;
   models: ModelService;
+  activity: Activity;
+  sessions: SessionStore;
+  tickets: Tickets;
+  keys: ApiKeys;
+  /** The public tool ports (started by `gateway.start()`). */
+  gateway: Gateway;
   sessionSecret: string;
   /** Warnings raised while running (bad session files, ...), newest last. */
   events: string[];
@@ -41,31 +62,82 @@ export interface Studio {
 
 export async function createStudio(config: Config, options: StudioOptions): Promise<Studio> {
   const { logger } = options;
+  const events: string[] = [];
   const logs = new LogStore(path.join(config.stateDir, "logs"), config.logMaxBytes);
   const users = new UserStore({
     file: config.usersFile,
-    outputRoot: path.join(config.workspaceDir, "ComfyUI", "output"),
+    outputRoot: path.join(config.workspaceDir, ARTIST_OUTPUT_TOOL?.output?.root ?? "output"),
     logger,
     debounceMs: options.usersDebounceMs,
   });
   const secret = await sessionSecret(config.stateDir, config.secrets.sessionSecret);
-  const tools = new ToolManager({ config, logs, logger, settings: options.settings, sessionSecret: secret });
+  const sessions = await createSessionStore({
+    stateDir: config.stateDir,
+    secret,
+    logger,
+    onBadSession: (message) => events.push(message),
+  });
+  const usersTool = TOOLS.find((tool) => "usersFile" in tool);
+  const comfyUsers =
+    usersTool && "usersFile" in usersTool
+      ? new ComfyUsers(path.join(config.workspaceDir, usersTool.usersFile), logger)
+      : null;
+  const manager = new ToolManager({
+    config,
+    logs,
+    logger,
+    settings: options.settings,
+    instances: options.instances,
+    beforeStart: async (tool) => {
+      if (comfyUsers && tool.rewrites.includes("comfy-user")) await comfyUsers.prepare(users.names);
+    },
+  });
+  const activity = new Activity((toolId, at) => {
+    for (const instance of manager.instances(toolId)) if (instance.isActive) instance.noteActivity(at);
+  });
   const jobs = new JobRunner({ config, logs, logger });
+  const tools = new ToolService(config, manager, jobs, activity);
+  const actions = new AdminActions(config, tools, jobs);
   const models = new ModelService({ config, logger });
+  const keys = new ApiKeys(path.join(config.stateDir, "api_keys.json"), logger);
   await users.start();
-  await tools.load();
+  await manager.load();
+  for (const tool of manager.tools) {
+    for (const instance of manager.instances(tool.id))
+      activity.restore(tool.id, instance.record.last_activity_at);
+  }
   await jobs.load();
+  await keys.load();
   await models.sets();
-  const events: string[] = [];
+  const tickets = new Tickets();
+  const gateway = new Gateway({
+    config,
+    users,
+    tools,
+    keys,
+    tickets,
+    activity,
+    secret,
+    comfyUsers,
+    logger,
+    upstreamIdleMs: options.upstreamIdleMs,
+  });
 
   return {
     config,
     logger,
     users,
+    manager,
     tools,
+    actions,
     jobs,
     logs,
     models,
+    activity,
+    sessions,
+    tickets,
+    keys,
+    gateway,
     sessionSecret: secret,
     events,
     warnings() {
@@ -82,16 +154,20 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
       return [
         ...list,
         ...users.warnings,
-        ...tools.warnings,
+        ...manager.warnings,
         ...jobs.warnings,
         ...models.warnings,
+        ...keys.warnings,
+        ...gateway.warnings,
         ...events.slice(-20),
       ];
     },
     async close() {
+      await gateway.close();
+      sessions.close();
       await users.stop();
       await jobs.close();
-      await tools.close();
+      await manager.close();
     },
   };
 }

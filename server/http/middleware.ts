@@ -7,8 +7,13 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import { StudioError } from "../util/errors.js";
 
 /** Sends `{ success: false, message }` with `status`. */
-export function fail(res: Response, status: number, message: string): void {
-  res.status(status).json({ success: false, message });
+export function fail(
+  res: Response,
+  status: number,
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
+  res.status(status).json({ ...fields, success: false, message });
 }
 
 /** Every POST must say it carries JSON (415 otherwise). */
@@ -54,10 +59,20 @@ export function loginGate(required: boolean): RequestHandler {
   return (req, res, next) => {
     if (!required || req.session.loggedIn === true) return next();
     if (OPEN_PATHS.has(req.path) || req.path.startsWith("/static/")) return next();
-    if (req.method === "GET" && req.path === "/") return next();
+    if (req.method === "GET" && (req.path === "/" || req.path.startsWith("/open/"))) return next();
     fail(res, 401, "Log in first: this studio needs its password.");
   };
 }
+
+/**
+ * OPTIONS gets a JSON answer like everything else. The studio answers no cross-origin preflight (it sends
+ * no CORS headers), so a browser on another site can never call it.
+ */
+export const optionsHandler: RequestHandler = (req, res, next) => {
+  if (req.method !== "OPTIONS") return next();
+  res.set("Allow", "GET, HEAD, POST");
+  res.json({ success: true, message: "This studio takes GET and POST requests from its own pages." });
+};
 
 export const notFoundHandler: RequestHandler = (req, res) => {
   fail(res, 404, `There is nothing at ${req.method} ${req.path}.`);
@@ -70,7 +85,10 @@ interface BodyParserError extends Error {
 
 export function errorHandler(): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof StudioError) return fail(res, error.status, error.message);
+    if (error instanceof StudioError) {
+      res.set(error.headers);
+      return fail(res, error.status, error.message, error.fields);
+    }
     const parserError = error as BodyParserError;
     if (parserError.type === "entity.too.large")
       return fail(res, 413, "The request body is larger than 1 MiB.");

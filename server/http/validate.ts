@@ -21,6 +21,13 @@ export const AdminModeBody = z.object({
 });
 export const LoginBody = z.object({ password: text("password", 1000) });
 export const ToolBody = z.object({ tool_id: text("tool_id", 100) });
+export const StopBody = z.object({
+  tool_id: text("tool_id", 100),
+  force: z.boolean({ error: "force must be true or false" }).optional(),
+});
+export const KeepAliveBody = z.object({ tool_id: text("tool_id", 100).optional() });
+export const ApiKeyBody = z.object({ rotate: z.literal(true, { error: "rotate must be true" }) });
+export const OpenQuery = z.object({ next: text("next", 2000).optional() });
 export const AdminActionBody = z.object({ tool_id: text("tool_id", 100), action: text("action", 100) });
 export const CustomNodesBody = z.object({ action: text("action", 100) });
 export const DownloadBody = z.object({

@@ -1,5 +1,6 @@
 /**
- * The ComfyUI custom nodes list: `setup/custom-nodes/nodes.txt`, one git URL a line, `#` comments.
+ * Custom nodes of the tool whose registry entry has them (ComfyUI): the list (one git URL a line, `#`
+ * comments) and which are installed.
  *
  * ```ts
  * await listCustomNodes(config); // [{ name: "rgthree-comfy", repo_url: "https://github.com/...", installed: true }]
@@ -9,17 +10,20 @@ import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import type { CustomNode } from "../api.js";
 import type { Config } from "../config.js";
+import { CUSTOM_NODES_HOST } from "../tools/registry.js";
 
 export type { CustomNode };
 
 export const CUSTOM_NODE_ACTIONS = ["install", "update"] as const;
+export type CustomNodeAction = (typeof CUSTOM_NODE_ACTIONS)[number];
 
-export function nodesFile(repoDir: string): string {
-  return path.join(repoDir, "setup", "custom-nodes", "nodes.txt");
-}
+const host = () => {
+  if (!CUSTOM_NODES_HOST?.customNodes) throw new Error("no tool in the registry has custom nodes");
+  return { tool: CUSTOM_NODES_HOST, nodes: CUSTOM_NODES_HOST.customNodes };
+};
 
-export function customNodesScript(repoDir: string, action: (typeof CUSTOM_NODE_ACTIONS)[number]): string {
-  return path.join(repoDir, "setup", "custom-nodes", `${action}_custom_nodes.sh`);
+export function customNodesScript(repoDir: string, action: CustomNodeAction): string {
+  return path.join(repoDir, host().nodes.scripts, `${action}_custom_nodes.sh`);
 }
 
 /** The folder name git gives a clone of `url`, or null when it is not a usable name. */
@@ -44,16 +48,20 @@ export function parseNodesList(text: string): { url: string; name: string }[] {
 export async function listCustomNodes(
   config: Pick<Config, "repoDir" | "workspaceDir">,
 ): Promise<CustomNode[]> {
+  const { nodes } = host();
   let text: string;
   try {
-    text = await fs.readFile(nodesFile(config.repoDir), "utf8");
+    text = await fs.readFile(path.join(config.repoDir, nodes.list), "utf8");
   } catch {
     return [];
   }
-  const root = path.join(config.workspaceDir, "ComfyUI", "custom_nodes");
+  const root = path.join(config.workspaceDir, nodes.folder);
   return parseNodesList(text).map(({ url, name }) => ({
     name,
     repo_url: url,
     installed: existsSync(path.join(root, name)),
   }));
 }
+
+/** The tool that hosts custom nodes (for its name and installed check). */
+export const customNodesHost = () => host().tool;

@@ -1,46 +1,33 @@
 /**
- * Admin jobs: one record each (kept in `STATE_DIR/jobs.json`, newest 200), one log file each
- * (`STATE_DIR/logs/jobs/{id}.log`), run one at a time in the order asked. A job is a bash script run as a
- * process group, or a task in the studio (downloads); both can be cancelled.
+ * Admin jobs, run one at a time in the order asked. A job is a bash script run as a managed process group
+ * (process/managed.ts, marked with STUDIO_JOB_ID), or a task in the studio (downloads); both can be
+ * cancelled. Records and logs are kept by the job history (jobs/history.ts).
  *
  * ```ts
  * const jobs = new JobRunner({ config, logs, logger });
- * await jobs.load();  // a job that was running when the studio died is marked failed
+ * await jobs.load();  // a job that was running when the studio died is ended and marked failed
  * const job = jobs.enqueue({ kind: "tool", target: "comfy-ui", action: "install", requestedBy: "Razvan",
  *   work: { script: "/repo/setup/comfy/install_comfy.sh" } });
  * ```
  */
-import type { Job, JobKind, JobStatus } from "../api.js";
 import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
+import type { JobKind, JobStatus } from "../api.js";
 import type { Config } from "../config.js";
 import type { LogFile, LogStore } from "../logs/logfile.js";
-import { JsonFile } from "../state/atomic.js";
-import { jobsState } from "../state/shape.js";
+import { ladderSettings } from "../process/ladder.js";
+import { EMPTY_PROCESS, ManagedProcess } from "../process/managed.js";
 import { childEnv } from "../tools/env.js";
-import {
-  groupsWithEnv,
-  isSameProcessAlive,
-  spawnGroup,
-  stopGroup,
-  type ExitInfo,
-} from "../tools/processes.js";
 import { notFound } from "../util/errors.js";
+import { isPending, JobHistory, publicJob, type JobRecord } from "./history.js";
+import { failureReason } from "./reason.js";
 
 /** The environment variable that carries a job's id to its processes. */
 export const JOB_MARKER = "STUDIO_JOB_ID";
 
-export type { JobKind, JobStatus };
-
-/** A job as kept in jobs.json: what the API shows, plus its process group while it runs. */
-export interface JobRecord extends Job {
-  /** The process group of a running script job (kept to end it after a studio crash). */
-  pid: number | null;
-  start_ticks: number | null;
-  boot_id: string | null;
-}
+export { publicJob, type JobKind, type JobRecord, type JobStatus };
 
 export interface TaskContext {
   log: (line: string) => void;
@@ -64,89 +51,74 @@ export interface JobRunnerOptions {
   config: Config;
   logs: LogStore;
   logger: Logger;
-  /** How many finished jobs are kept. */
+  /** How many ended jobs are kept. */
   keep?: number;
-}
-
-/** The job as the API shows it (without its process details). */
-export function publicJob(job: JobRecord): Job {
-  const { pid: _pid, start_ticks: _ticks, boot_id: _boot, ...shown } = job;
-  return shown;
 }
 
 interface Running {
   id: string;
-  pgid: number | null;
+  proc: ManagedProcess | null;
   controller: AbortController;
   cancelledBy: string | null;
   done: Promise<void>;
 }
 
 export class JobRunner {
-  private jobs: JobRecord[] = [];
+  private readonly history: JobHistory;
   private readonly requests = new Map<string, JobRequest>();
   private running: Running | undefined;
-  private readonly file: JsonFile<{ version: 1; jobs: JobRecord[] }>;
-  private loadWarning: string | undefined;
-  private saving: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly options: JobRunnerOptions) {
-    this.file = new JsonFile(path.join(options.config.stateDir, "jobs.json"), {
-      validate: jobsState<{ version: 1; jobs: JobRecord[] }>,
-    });
+    this.history = new JobHistory(options.config.stateDir, options.logs, options.logger, options.keep);
+  }
+
+  private get ladder() {
+    return ladderSettings(this.options.config.stopGraceMs);
+  }
+
+  private newProcess(): ManagedProcess {
+    return new ManagedProcess({ marker: JOB_MARKER, ladder: this.ladder, foreignPollMs: 500 });
   }
 
   get warnings(): string[] {
-    return this.loadWarning ? [this.loadWarning] : [];
+    return this.history.warning ? [this.history.warning] : [];
   }
 
   /** Newest first. */
   list(): JobRecord[] {
-    return [...this.jobs].reverse();
+    return [...this.history.records].reverse();
   }
 
   get(id: string): JobRecord | undefined {
-    return this.jobs.find((job) => job.job_id === id);
+    return this.history.get(id);
   }
 
   /** The job an admin most likely wants to watch: the running one, else the newest that ran. */
   newestAdminJob(): JobRecord | undefined {
-    const running = this.jobs.find((job) => job.status === "running");
+    const running = this.history.records.find((job) => job.status === "running");
     if (running) return running;
     return this.list().find((job) => job.started_at !== null) ?? this.list()[0];
   }
 
   log(id: string): LogFile {
-    return this.options.logs.get(path.join("jobs", `${id}.log`));
+    return this.history.log(id);
+  }
+
+  /** Jobs still to run or running, for a target. */
+  pending(target: string): JobRecord[] {
+    return this.history.records.filter((job) => job.target === target && isPending(job));
   }
 
   async load(): Promise<void> {
-    const { value, warning } = await this.file.read();
-    this.loadWarning = warning;
-    if (warning) this.options.logger.warn(warning);
-    const saved = Array.isArray(value?.jobs)
-      ? value.jobs.filter((job) => job && typeof job.job_id === "string")
-      : [];
     const now = new Date().toISOString();
-    for (const job of saved) {
+    for (const job of await this.history.read()) {
       if (job.status === "running") {
-        // Without its start time a pid could belong to any process now: only a known process is ended.
-        const groups = new Set(groupsWithEnv(JOB_MARKER, job.job_id));
-        const pid = typeof job.pid === "number" && typeof job.start_ticks === "number" ? job.pid : null;
-        if (
-          pid !== null &&
-          isSameProcessAlive({ pid, pgid: pid, startTicks: job.start_ticks, bootId: job.boot_id ?? null })
-        ) {
-          groups.add(pid);
-        }
-        await Promise.all(
-          [...groups].map((group) => stopGroup(group, { graceMs: this.options.config.stopGraceMs })),
-        );
-        Object.assign(job, {
+        const proc = this.newProcess();
+        if (proc.loadState({ ...job, run_id: job.run_id ?? job.job_id })) await proc.stop();
+        Object.assign(job, EMPTY_PROCESS, {
           status: "failed",
           ended_at: now,
-          pid: null,
           message: "The studio stopped while this job ran; it was ended. Its log is kept; run it again.",
         });
         await this.note(job.job_id, "the studio restarted while this job ran: marked failed");
@@ -158,23 +130,8 @@ export class JobRunner {
         });
       }
     }
-    this.jobs = saved;
-    await this.save();
-  }
-
-  private save(): Promise<void> {
-    if (this.closed) return this.saving;
-    const keep = this.options.keep ?? 200;
-    if (this.jobs.length > keep) {
-      const active = (job: JobRecord) => job.status === "queued" || job.status === "running";
-      const excess = this.jobs.length - keep;
-      const drop = new Set(this.jobs.filter((job) => !active(job)).slice(0, excess));
-      this.jobs = this.jobs.filter((job) => !drop.has(job));
-    }
-    this.saving = this.file.write({ version: 1, jobs: this.jobs }).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, "could not save jobs.json; the previous file is kept");
-    });
-    return this.saving;
+    await this.history.flush();
+    await this.history.pruneOrphanLogs();
   }
 
   private async note(id: string, line: string): Promise<void> {
@@ -188,6 +145,7 @@ export class JobRunner {
   /** Adds a job to the queue; it runs when every job before it has ended. */
   enqueue(request: JobRequest): JobRecord {
     const job: JobRecord = {
+      ...EMPTY_PROCESS,
       job_id: randomUUID(),
       kind: request.kind,
       target: request.target,
@@ -200,36 +158,24 @@ export class JobRunner {
       ended_at: null,
       message: null,
       cancelled_by: null,
-      pid: null,
-      start_ticks: null,
-      boot_id: null,
     };
-    this.jobs.push(job);
+    this.history.add(job);
     this.requests.set(job.job_id, request);
     this.options.logger.info({ job: publicJob(job) }, "job queued");
     void this.note(job.job_id, `${request.action} ${request.target} asked by ${request.requestedBy}; queued`);
-    void this.save();
     this.pump();
     return job;
   }
 
-  /** Jobs still to run or running, for a target. */
-  pending(target: string): JobRecord[] {
-    return this.jobs.filter(
-      (job) => job.target === target && (job.status === "queued" || job.status === "running"),
-    );
-  }
-
   private pump(): void {
     if (this.running || this.closed) return;
-    const next = this.jobs.find((job) => job.status === "queued");
+    const next = this.history.records.find((job) => job.status === "queued");
     if (!next) return;
     const request = this.requests.get(next.job_id);
-    const controller = new AbortController();
     const running: Running = {
       id: next.job_id,
-      pgid: null,
-      controller,
+      proc: null,
+      controller: new AbortController(),
       cancelledBy: null,
       done: Promise.resolve(),
     };
@@ -252,84 +198,105 @@ export class JobRunner {
   }
 
   private finish(job: JobRecord, status: JobStatus, exitCode: number | null, message: string | null): void {
-    Object.assign(job, {
+    Object.assign(job, EMPTY_PROCESS, {
       status,
       exit_code: exitCode,
       message,
       ended_at: new Date().toISOString(),
-      pid: null,
     });
     this.options.logger.info({ job: publicJob(job) }, "job ended");
-    void this.save();
+    this.history.changed();
   }
 
   private async execute(job: JobRecord, request: JobRequest | undefined, running: Running): Promise<void> {
-    if (!request) {
-      this.finish(job, "cancelled", null, "The studio lost this job's request; ask for it again.");
-      return;
-    }
+    if (!request)
+      return this.finish(job, "cancelled", null, "The studio lost this job's request; ask for it again.");
     const refusal = request.precondition?.() ?? null;
     job.started_at = new Date().toISOString();
     if (refusal) {
       await this.note(job.job_id, `not run: ${refusal}`);
-      this.finish(job, "failed", null, refusal);
-      return;
+      return this.finish(job, "failed", null, refusal);
     }
     job.status = "running";
-    void this.save();
+    this.history.changed();
     await this.note(job.job_id, `${job.action} ${job.target} started (asked by ${job.requested_by})`);
     const log = this.log(job.job_id);
     await fs.mkdir(path.dirname(log.file), { recursive: true });
+    if ("script" in request.work) await this.runScript(job, request.work, running, log);
+    else await this.runTask(job, request.work.task, running, log);
+  }
 
-    if ("script" in request.work) {
-      const { config } = this.options;
-      const handle = spawnGroup({
-        script: request.work.script,
-        args: request.work.args,
+  private async runScript(
+    job: JobRecord,
+    work: { script: string; args?: string[] },
+    running: Running,
+    log: LogFile,
+  ): Promise<void> {
+    const { config } = this.options;
+    const proc = this.newProcess();
+    running.proc = proc;
+    // The job id marks its processes, so a studio that dies before saving their pid still finds them.
+    Object.assign(job, proc.prepare(job.job_id));
+    await this.history.flush();
+    if (running.cancelledBy !== null) return this.cancelled(job, running, null);
+    Object.assign(
+      job,
+      proc.start({
+        script: work.script,
+        args: work.args,
         cwd: config.workspaceDir,
-        // The job id marks its processes, so a studio that died before saving their pid still finds them.
-        env: { ...childEnv(config, { user: job.requested_by }), [JOB_MARKER]: job.job_id },
+        env: childEnv(config, { user: job.requested_by }),
         logFile: log.file,
-      });
-      Object.assign(job, { pid: handle.pid, start_ticks: handle.startTicks, boot_id: handle.bootId });
-      running.pgid = handle.pgid;
-      void this.save();
-      const exit: ExitInfo = await handle.exited;
-      if (running.cancelledBy !== null) {
-        await this.note(job.job_id, `cancelled by ${running.cancelledBy}`);
-        this.finish(job, "cancelled", exit.exitCode, `Cancelled by ${running.cancelledBy}.`);
-        return;
-      }
-      const ok = exit.exitCode === 0;
-      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-      await this.note(job.job_id, ok ? "finished: succeeded" : `finished: failed (the script ${how})`);
-      this.finish(job, ok ? "succeeded" : "failed", exit.exitCode, ok ? null : `The script ${how}.`);
-      return;
+      }),
+    );
+    void this.history.flush();
+    const exit = await proc.exited!;
+    if (running.cancelledBy !== null) return this.cancelled(job, running, exit.exitCode);
+    if (exit.exitCode === 0) {
+      await this.note(job.job_id, "finished: succeeded");
+      return this.finish(job, "succeeded", 0, null);
     }
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+    const reason = await failureReason(log);
+    await this.note(job.job_id, `finished: failed (the script ${how})`);
+    this.finish(
+      job,
+      "failed",
+      exit.exitCode,
+      reason ? `${reason} (the script ${how})` : `The script ${how}.`,
+    );
+  }
 
+  private async runTask(
+    job: JobRecord,
+    task: (context: TaskContext) => Promise<void>,
+    running: Running,
+    log: LogFile,
+  ): Promise<void> {
     const pending: Promise<void>[] = [];
     const write = (line: string) => {
       pending.push(log.append(line.endsWith("\n") ? line : `${line}\n`).catch(() => undefined));
     };
     try {
-      await request.work.task({ log: write, signal: running.controller.signal, job });
+      await task({ log: write, signal: running.controller.signal, job });
       await Promise.all(pending);
       await this.note(job.job_id, "finished: succeeded");
       this.finish(job, "succeeded", 0, null);
     } catch (error) {
       await Promise.all(pending);
-      if (running.cancelledBy !== null) {
-        await this.note(job.job_id, `cancelled by ${running.cancelledBy}`);
-        this.finish(job, "cancelled", null, `Cancelled by ${running.cancelledBy}.`);
-      } else {
-        const message = (error as Error).message;
-        await this.note(job.job_id, `finished: failed (${message})`);
-        this.finish(job, "failed", 1, message);
-      }
+      if (running.cancelledBy !== null) return this.cancelled(job, running, null);
+      const message = (error as Error).message;
+      await this.note(job.job_id, `finished: failed (${message})`);
+      this.finish(job, "failed", 1, message);
     }
   }
 
-  /** Cancels a queued job (dropped) or a running one (stop ladder / abort). */
+  private async cancelled(job: JobRecord, running: Running, exitCode: number | null): Promise<void> {
+    await this.note(job.job_id, `cancelled by ${running.cancelledBy}`);
+    this.finish(job, "cancelled", exitCode, `Cancelled by ${running.cancelledBy}.`);
+  }
+
+  /** Cancels a queued job (dropped) or a running one (the stop ladder, or an abort for a task). */
   async cancel(id: string, by: string): Promise<JobRecord> {
     const job = this.get(id);
     if (!job) throw notFound(`There is no job ${id}.`);
@@ -347,10 +314,10 @@ export class JobRunner {
       job.cancelled_by = by;
       await this.note(id, `cancel asked by ${by}`);
       running.controller.abort(new Error(`cancelled by ${by}`));
-      if (running.pgid !== null) {
-        const result = await stopGroup(running.pgid, { graceMs: this.options.config.stopGraceMs });
+      if (running.proc) {
+        const result = await running.proc.stop();
         if (result.killed)
-          await this.note(id, `the job did not stop within ${this.options.config.stopGraceMs} ms: killed`);
+          await this.note(id, `the job did not stop within ${this.ladder.graceMs} ms: killed`);
       }
     }
     await running.done;
@@ -359,8 +326,7 @@ export class JobRunner {
 
   /** Writes what is pending, then stops taking jobs and saving (used at shutdown). */
   async close(): Promise<void> {
-    await this.save();
     this.closed = true;
-    await this.saving;
+    await this.history.close();
   }
 }

@@ -352,4 +352,11 @@ export class LogStore {
     }
     return log;
   }
+
+  /** Deletes a log with its rotated part and metadata, and forgets it. */
+  async remove(name: string): Promise<void> {
+    const file = path.join(this.dir, name);
+    this.files.delete(name);
+    await Promise.all([file, `${file}.1`, `${file}.meta.json`].map((each) => fs.rm(each, { force: true })));
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * All tools of one studio: one supervisor each, their records saved to `STATE_DIR/state.json` after every
- * change, and taken back from it at start.
+ * All tools of one studio: one supervisor per instance (one for every tool, one per GPU for ComfyUI with
+ * COMFYUI_INSTANCES), their records saved to `STATE_DIR/state.json` after every change, and taken back
+ * from it at start.
  *
  * ```ts
  * const tools = new ToolManager({ config, logs, logger });
@@ -11,109 +12,142 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
-import type { LogStore } from "../logs/logfile.js";
+import type { LogFile, LogStore } from "../logs/logfile.js";
+import { ladderSettings, type StopLadder } from "../process/ladder.js";
 import { JsonFile } from "../state/atomic.js";
-import { toolsState } from "../state/shape.js";
-import { toolToken } from "../util/secrets.js";
-import { bindTool, TOOLS, type ToolId } from "./registry.js";
-import { DEFAULT_SETTINGS, ToolSupervisor, type SupervisorSettings, type ToolRecord } from "./supervisor.js";
+import { Saver } from "../state/saver.js";
+import { parseWith, toolsStateSchema, type ToolRecord, type ToolsState } from "../state/schemas.js";
+import { TOOLS, TOOL_IDS, type ToolDefinition, type ToolId } from "./registry.js";
+import { ToolSupervisor, type SupervisorSettings } from "./supervisor.js";
 
-interface SavedState {
-  version: 1;
-  tools: Partial<Record<ToolId, ToolRecord>>;
+export interface ToolSettings {
+  readyIntervalMs: number;
+  foreignPollMs: number;
+  ladder: Partial<StopLadder>;
 }
+
+export const DEFAULT_TOOL_SETTINGS = { readyIntervalMs: 20, foreignPollMs: 500 };
 
 export interface ToolManagerOptions {
   config: Config;
   logs: LogStore;
   logger: Logger;
-  settings?: Partial<SupervisorSettings>;
-  /** Signs the tools' own tokens; they are given only when the studio has a password. */
-  sessionSecret?: string;
+  settings?: Partial<ToolSettings>;
+  /** Per tool, the GPU of each instance (null: not pinned); one unpinned instance when not given. */
+  instances?: Partial<Record<ToolId, (number | null)[]>>;
+  /** Per tool, work a start needs first. */
+  beforeStart?: (tool: ToolDefinition) => Promise<void>;
 }
 
+/** A tool instance's log: `{tool_id}.log` for the first, `{tool_id}@{n}.log` for the others. */
+export const instanceLogName = (id: string, index: number) =>
+  index === 0 ? `${id}.log` : `${id}@${index}.log`;
+
 export class ToolManager {
-  readonly supervisors: ToolSupervisor[];
-  private readonly file: JsonFile<SavedState>;
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly byTool = new Map<string, ToolSupervisor[]>();
+  private readonly file: JsonFile<ToolsState>;
+  private readonly saver: Saver<ToolsState>;
   private loadWarning: string | undefined;
-  private closed = false;
 
   constructor(private readonly options: ToolManagerOptions) {
     const { config, logs, logger } = options;
-    const settings = { ...DEFAULT_SETTINGS, graceMs: config.stopGraceMs, ...options.settings };
-    this.file = new JsonFile<SavedState>(path.join(config.stateDir, "state.json"), {
-      validate: toolsState<SavedState>(TOOLS.map((tool) => tool.id)),
+    const settings: SupervisorSettings = {
+      ...DEFAULT_TOOL_SETTINGS,
+      ...options.settings,
+      ladder: ladderSettings(config.stopGraceMs, options.settings?.ladder),
+    };
+    this.file = new JsonFile<ToolsState>(path.join(config.stateDir, "state.json"), {
+      validate: parseWith(toolsStateSchema(TOOL_IDS)),
     });
-    this.supervisors = TOOLS.map(
-      (definition) =>
-        new ToolSupervisor(bindTool(definition, config), {
-          config,
-          log: logs.get(`${definition.id}.log`),
-          logger,
-          outputRoot: path.join(config.workspaceDir, "ComfyUI", "output"),
-          settings,
-          onChange: () => this.scheduleSave(),
-          token:
-            definition.auth && config.secrets.studioPassword && options.sessionSecret
-              ? toolToken(options.sessionSecret, definition.id)
-              : undefined,
-        }),
-    );
+    this.saver = new Saver(this.file, () => this.snapshot(), { what: "state.json", logger });
+    for (const tool of TOOLS) {
+      const gpus = options.instances?.[tool.id] ?? [null];
+      this.byTool.set(
+        tool.id,
+        gpus.map(
+          (gpu, index) =>
+            new ToolSupervisor(tool, config.toolPorts[tool.id], {
+              config,
+              log: logs.get(instanceLogName(tool.id, index)),
+              logger,
+              settings,
+              gpu,
+              index,
+              onChange: () => this.saver.schedule(),
+              persist: async () => void (await this.saver.flush()),
+              beforeStart: options.beforeStart ? () => options.beforeStart!(tool) : undefined,
+            }),
+        ),
+      );
+    }
   }
 
+  get tools(): readonly ToolDefinition[] {
+    return TOOLS;
+  }
+
+  /** The tool's first instance (the only one for every tool but a multi-GPU ComfyUI). */
   get(id: string): ToolSupervisor | undefined {
-    return this.supervisors.find((supervisor) => supervisor.tool.id === id);
+    return this.byTool.get(id)?.[0];
+  }
+
+  instances(id: string): readonly ToolSupervisor[] {
+    return this.byTool.get(id) ?? [];
+  }
+
+  /** Every instance of every tool. */
+  all(): ToolSupervisor[] {
+    return [...this.byTool.values()].flat();
+  }
+
+  /** The log of a tool's instance `index`. */
+  log(id: string, index = 0): LogFile | undefined {
+    return this.byTool.has(id) && index < this.instances(id).length
+      ? this.options.logs.get(instanceLogName(id, index))
+      : undefined;
   }
 
   get warnings(): string[] {
     return this.loadWarning ? [this.loadWarning] : [];
   }
 
-  /** Reads state.json and takes back every tool whose process still lives. */
+  private snapshot(): ToolsState {
+    const tools: Record<string, ToolRecord[]> = {};
+    for (const [id, instances] of this.byTool)
+      tools[id] = instances.map((instance) => ({ ...instance.record }));
+    return { version: 2, tools };
+  }
+
+  /** Reads state.json and takes back every tool instance whose process still lives. */
   async load(): Promise<void> {
     const { value, warning } = await this.file.read();
     this.loadWarning = warning;
     if (warning) this.options.logger.warn(warning);
-    const saved =
-      value && typeof value === "object" && value.tools && typeof value.tools === "object" ? value.tools : {};
-    for (const supervisor of this.supervisors) {
-      const record = saved[supervisor.tool.id];
-      if (!record || typeof record !== "object") continue;
-      const outcome = supervisor.restore(record);
-      if (outcome !== "idle")
-        this.options.logger.info({ tool: supervisor.tool.id, outcome }, "tool state restored");
+    for (const [id, instances] of this.byTool) {
+      const records = value?.tools[id] ?? [];
+      // Every instance is looked for, saved or not: a run whose state was never written is found by its tag.
+      instances.forEach((instance, index) => {
+        const outcome = instance.restore(records[index] ?? null);
+        if (outcome !== "idle") this.options.logger.info({ tool: id, index, outcome }, "tool state restored");
+      });
+      records.forEach((record, index) => {
+        const instance = instances[index];
+        if (!instance) {
+          if (record.state !== "stopped" && record.state !== "crashed") {
+            this.options.logger.warn(
+              { tool: id, index, pid: record.pid },
+              "a saved instance has no place in this configuration",
+            );
+          }
+        }
+      });
     }
-    await this.save();
-  }
-
-  private scheduleSave(): void {
-    if (this.saveTimer || this.closed) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      void this.save();
-    }, 0);
-  }
-
-  /** Writes state.json now (atomically); a failure is logged and the old file survives. */
-  save(): Promise<void> {
-    const tools: SavedState["tools"] = {};
-    for (const supervisor of this.supervisors) tools[supervisor.tool.id] = { ...supervisor.record };
-    this.saving = this.file.write({ version: 1, tools }).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, "could not save state.json; the previous state is kept");
-    });
-    return this.saving;
+    this.saver.schedule();
+    await this.saver.flush();
   }
 
   /** Writes what is pending and stops saving: the tools run on, and the next studio takes them back. */
   async close(): Promise<void> {
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
-      await this.save();
-    }
-    this.closed = true;
-    await this.saving;
+    await this.saver.close();
   }
 }

@@ -1,4 +1,11 @@
+/**
+ * Readiness: GET a path on a tool's loopback port until it answers as its registry entry asks.
+ *
+ * A probe to a port nobody listens on is refused within microseconds, so probing every `intervalMs` (20 ms
+ * by default) costs little while a tool takes minutes to start, and sees it ready within that interval.
+ */
 import http from "node:http";
+import net from "node:net";
 
 /** One readiness probe: GET http://127.0.0.1:{port}{path}; true when the answer is acceptable. */
 export function probe(
@@ -18,5 +25,34 @@ export function probe(
     );
     request.on("timeout", () => request.destroy());
     request.on("error", () => resolve(false));
+  });
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+export function isPortTaken(port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1", timeout: timeoutMs });
+    const done = (taken: boolean) => {
+      socket.destroy();
+      resolve(taken);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("timeout", () => done(false));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** A free port on 127.0.0.1, chosen by the kernel. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
   });
 }

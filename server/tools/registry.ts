@@ -1,56 +1,82 @@
 /**
- * The five tools as data. Everything the studio does with a tool (scripts, port, readiness, installed
- * check, output folder) is read from here; no code branches on a tool id.
+ * The five tools as data. Everything the studio does with a tool (its port and the variable that sets it,
+ * scripts, readiness, installed check, output folders, what the gateway adds to its requests, how busy it
+ * is) is read from here; no code branches on a tool id.
  */
-import { existsSync, readdirSync } from "node:fs";
-import path from "node:path";
-import { TOOL_PORT_VARIABLES, type Config, type ToolId } from "../config.js";
-
-export type { ToolId };
-
 export const TOOL_ACTIONS = ["install", "start", "update", "reinstall", "kill"] as const;
 export type ToolAction = (typeof TOOL_ACTIONS)[number];
 /** The actions an admin may run as a job. */
 export const ADMIN_ACTIONS = ["install", "reinstall", "update"] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
+/**
+ * When a tool counts as installed. Paths may start with `{workspace}/` or `{repo}/`.
+ * - `folder`: the folder under WORKSPACE_DIR holds something besides `ignore` (what the studio itself makes).
+ * - `file`: one of these files exists.
+ * - `script`: its start script exists (it ships with the studio).
+ */
+export type InstalledRule =
+  | { readonly kind: "folder"; readonly path: string; readonly ignore: readonly string[] }
+  | { readonly kind: "file"; readonly paths: readonly string[] }
+  | { readonly kind: "script" };
+
+/** Request rewrites the gateway applies to a tool (implemented in gateway/rewrites/). */
+export type GatewayRewrite = "comfy-user" | "filename-prefix";
+
 export interface ToolDefinition {
-  id: ToolId;
-  name: string;
-  /** The default port; the environment variable `portVariable` overrides it. */
-  defaultPort: number;
-  portVariable: string;
+  readonly id: string;
+  readonly name: string;
+  /** The public port and the environment variable that changes it. */
+  readonly port: { readonly variable: string; readonly default: number };
   /** Scripts live in `$REPO_DIR/{folder}/{action}_{stem}.sh`. */
-  folder: string;
-  stem: string;
-  /** Installed when this folder exists under WORKSPACE_DIR, or (null) when the start script exists. */
-  installedDir: string | null;
+  readonly folder: string;
+  readonly stem: string;
+  readonly installed: InstalledRule;
   /** Readiness: GET this path on the tool's port; `ok` = 200 only, `any` = any status below 500. */
-  ready: { path: string; accept: "ok" | "any" };
-  /** Whether the tool writes into the starting artist's own output folder. */
-  perArtistOutput: boolean;
-  /** One line for the page. */
-  description: string;
+  readonly ready: { readonly path: string; readonly accept: "ok" | "any" };
   /**
-   * When the studio has a password, the tool gets a token of its own in this environment variable, and the
-   * page's Open link carries it as this query parameter (JupyterLab would otherwise give a shell to anyone).
+   * The output root under WORKSPACE_DIR, given to the tool as OUTPUT_DIR; `perArtist` when each artist
+   * has a folder of their own in it (made for every user, never deleted).
    */
-  auth?: { env: string; query: string; path: string };
+  readonly output?: { readonly root: string; readonly perArtist: boolean };
+  /** Custom nodes kept as git clones in this folder under WORKSPACE_DIR, with their list and scripts. */
+  readonly customNodes?: { readonly folder: string; readonly scripts: string; readonly list: string };
+  /** Where the Open link lands in the tool. */
+  readonly openPath: string;
+  readonly rewrites: readonly GatewayRewrite[];
+  /** With the "comfy-user" rewrite: ComfyUI's users file under WORKSPACE_DIR (`{user dir}/users.json`). */
+  readonly usersFile?: string;
+  /**
+   * How the tool tells it is busy without anyone in it (never stopped for being idle then): `comfy-queue`
+   * is a GET answering `{ queue_running, queue_pending }`; `jupyter-kernels` a GET listing kernels with
+   * their `execution_state`.
+   */
+  readonly busy?: { readonly kind: "comfy-queue" | "jupyter-kernels"; readonly path: string };
+  /** One line for the page. */
+  readonly description: string;
   /** What a reinstall keeps (from the reinstall script), for the page's confirmation. */
-  reinstallKeeps: string;
+  readonly reinstallKeeps: string;
 }
 
-export const TOOLS: readonly ToolDefinition[] = [
+export const TOOLS = [
   {
     id: "comfy-ui",
     name: "ComfyUI",
-    defaultPort: 8188,
-    portVariable: TOOL_PORT_VARIABLES["comfy-ui"],
+    port: { variable: "COMFYUI_PORT", default: 8188 },
     folder: "setup/comfy",
     stem: "comfy",
-    installedDir: "ComfyUI",
+    installed: { kind: "folder", path: "ComfyUI", ignore: ["output"] },
     ready: { path: "/system_stats", accept: "ok" },
-    perArtistOutput: true,
+    output: { root: "ComfyUI/output", perArtist: true },
+    customNodes: {
+      folder: "ComfyUI/custom_nodes",
+      scripts: "setup/custom-nodes",
+      list: "setup/custom-nodes/nodes.txt",
+    },
+    openPath: "/",
+    rewrites: ["comfy-user", "filename-prefix"],
+    usersFile: "ComfyUI/user/users.json",
+    busy: { kind: "comfy-queue", path: "/queue" },
     description: "Node-based image and video generation; saves into your own output folder.",
     reinstallKeeps:
       "Kept: outputs, inputs, workflows and settings (user), every custom node and extra_model_paths.yaml are moved into the fresh copy; models stay in the shared models folder. The old folder is kept as ComfyUI.old-{time}.",
@@ -58,28 +84,31 @@ export const TOOLS: readonly ToolDefinition[] = [
   {
     id: "jupyter-lab",
     name: "JupyterLab",
-    defaultPort: 8888,
-    portVariable: TOOL_PORT_VARIABLES["jupyter-lab"],
+    port: { variable: "JUPYTER_PORT", default: 8888 },
     folder: "setup/jupyter",
     stem: "jupyter",
-    installedDir: null,
+    installed: {
+      kind: "file",
+      paths: ["{workspace}/.venvs/jupyterlab/bin/jupyter-lab", "/opt/jupyterlab/bin/jupyter-lab"],
+    },
     ready: { path: "/api", accept: "ok" },
-    perArtistOutput: false,
+    openPath: "/lab",
+    rewrites: [],
+    busy: { kind: "jupyter-kernels", path: "/api/kernels" },
     description: "Notebooks and a terminal on the pod's volume.",
     reinstallKeeps:
       "Only its Python environment is rebuilt: notebooks and files in the workspace are not touched.",
-    auth: { env: "JUPYTER_TOKEN", query: "token", path: "/lab" },
   },
   {
     id: "ai-toolkit",
     name: "AI-Toolkit",
-    defaultPort: 8675,
-    portVariable: TOOL_PORT_VARIABLES["ai-toolkit"],
+    port: { variable: "AI_TOOLKIT_PORT", default: 8675 },
     folder: "setup/ai-toolkit",
     stem: "ai_toolkit",
-    installedDir: "ai-toolkit",
+    installed: { kind: "folder", path: "ai-toolkit", ignore: [] },
     ready: { path: "/", accept: "any" },
-    perArtistOutput: false,
+    openPath: "/",
+    rewrites: [],
     description: "LoRA training with a web UI.",
     reinstallKeeps:
       "Kept: training configs, datasets, outputs, models, custom, extensions, data, the UI's database (aitk_db.db) and .env are moved into the fresh copy. The old folder is kept as ai-toolkit.old-{time}.",
@@ -87,13 +116,13 @@ export const TOOLS: readonly ToolDefinition[] = [
   {
     id: "swarm-ui",
     name: "SwarmUI",
-    defaultPort: 7861,
-    portVariable: TOOL_PORT_VARIABLES["swarm-ui"],
+    port: { variable: "SWARMUI_PORT", default: 7861 },
     folder: "setup/swarm-ui",
     stem: "swarm_ui",
-    installedDir: "SwarmUI",
+    installed: { kind: "folder", path: "SwarmUI", ignore: [] },
     ready: { path: "/", accept: "any" },
-    perArtistOutput: false,
+    openPath: "/",
+    rewrites: [],
     description: "A friendly generation UI on top of ComfyUI.",
     reinstallKeeps:
       "Kept: Data (settings, users, presets), Models, Output, dlbackend, training_data and src/Extensions are moved into the fresh copy. The old folder is kept as SwarmUI.old-{time}.",
@@ -101,69 +130,31 @@ export const TOOLS: readonly ToolDefinition[] = [
   {
     id: "lora-tool",
     name: "LoRA-Tool",
-    defaultPort: 3000,
-    portVariable: TOOL_PORT_VARIABLES["lora-tool"],
+    port: { variable: "LORA_TOOL_PORT", default: 3000 },
     folder: "setup/lora-tool",
     stem: "lora_tool",
-    installedDir: null,
+    installed: { kind: "script" },
     ready: { path: "/", accept: "any" },
-    perArtistOutput: false,
+    openPath: "/",
+    rewrites: [],
     description: "Prepare LoRA datasets: images, captions, auto-captioning.",
     reinstallKeeps:
       "Nothing is downloaded: it is rebuilt from the studio's own sources. Datasets and captions are not touched.",
   },
-];
+] as const satisfies readonly ToolDefinition[];
 
-export const TOOL_IDS = TOOLS.map((tool) => tool.id);
+export type ToolId = (typeof TOOLS)[number]["id"];
+export const TOOL_IDS: readonly ToolId[] = TOOLS.map((tool) => tool.id);
 
 export function findTool(id: unknown): ToolDefinition | undefined {
-  return TOOLS.find((tool) => tool.id === id);
+  return (TOOLS as readonly ToolDefinition[]).find((tool) => tool.id === id);
 }
 
-/** A tool bound to one studio's configuration: port, script paths, installed check. */
-export interface Tool extends ToolDefinition {
-  port: number;
+export function isToolId(id: unknown): id is ToolId {
+  return (TOOL_IDS as readonly unknown[]).includes(id);
 }
 
-export function bindTool(definition: ToolDefinition, config: Config): Tool {
-  return { ...definition, port: config.toolPorts[definition.id] };
-}
-
-export function scriptPath(tool: ToolDefinition, action: ToolAction, repoDir: string): string {
-  return path.join(repoDir, tool.folder, `${action}_${tool.stem}.sh`);
-}
-
-/**
- * Whether a tool is installed: its start script exists, or its folder under WORKSPACE_DIR exists. The
- * studio itself makes `ComfyUI/output/{user}` for every user, so a folder that holds only `output` does not
- * count as an installed ComfyUI.
- */
-export function isInstalled(tool: ToolDefinition, config: Pick<Config, "repoDir" | "workspaceDir">): boolean {
-  if (tool.installedDir === null) return existsSync(scriptPath(tool, "start", config.repoDir));
-  try {
-    return readdirSync(path.join(config.workspaceDir, tool.installedDir)).some((entry) => entry !== "output");
-  } catch {
-    return false;
-  }
-}
-
-/** What a person is told to do when a tool is not installed. */
-export function notInstalledMessage(tool: ToolDefinition): string {
-  return tool.installedDir === null
-    ? `${tool.name} is not installed: its start script ${tool.folder}/start_${tool.stem}.sh is missing from the studio's repository.`
-    : `${tool.name} is not installed: ask an admin to switch admin mode on and click Install for ${tool.name}.`;
-}
-
-/** `https://{pod}-{port}.proxy.runpod.net`, or the host the page was loaded from. */
-export function toolUrl(port: number, podId: string | undefined, pageHostname: string): string {
-  if (podId) return `https://${podId}-${port}.proxy.runpod.net`;
-  const host =
-    pageHostname.includes(":") && !pageHostname.startsWith("[") ? `[${pageHostname}]` : pageHostname;
-  return `http://${host}:${port}`;
-}
-
-/** The link that opens a tool, with its token when it has one. */
-export function openUrl(tool: ToolDefinition, url: string, token: string | undefined): string {
-  if (!tool.auth || !token) return url;
-  return `${url}${tool.auth.path}?${tool.auth.query}=${encodeURIComponent(token)}`;
-}
+/** The tool whose custom nodes the studio manages (ComfyUI's entry says so). */
+export const CUSTOM_NODES_HOST = (TOOLS as readonly ToolDefinition[]).find((tool) => tool.customNodes);
+/** The tool whose output folders hold every artist's own folder. */
+export const ARTIST_OUTPUT_TOOL = (TOOLS as readonly ToolDefinition[]).find((tool) => tool.output?.perArtist);

@@ -1,114 +1,100 @@
 /**
- * The lifecycle of one tool: start (one process, however many ask at once), poll readiness, watch the
- * process, stop it with the ladder, and take it back after a studio restart.
+ * The lifecycle of one tool instance on top of a managed process (process/managed.ts): start it on a free
+ * loopback port (one process, however many ask at once), poll readiness, watch it, stop it with the
+ * ladder, and take it back after a studio restart.
  *
  * ```ts
  * const comfy = new ToolSupervisor(tool, deps);
- * await comfy.start("Rosa Macak");   // starting -> running when /system_stats answers
- * await comfy.stop("Rosa Macak");    // SIGTERM, SIGKILL after the grace, port free
+ * comfy.start("Rosa Macak");         // starting -> running when /system_stats answers
+ * await comfy.stop("Rosa Macak");    // the stop ladder, then the port is free
  * ```
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import fkill from "fkill";
 import type { Logger } from "pino";
-import type { ToolState, ToolStatus } from "../api.js";
+import { ACTIVE_STATES, type ToolState } from "../api.js";
 import type { Config } from "../config.js";
 import type { LogFile } from "../logs/logfile.js";
+import { waitUntil, type StopLadder } from "../process/ladder.js";
+import { EMPTY_PROCESS, ManagedProcess } from "../process/managed.js";
+import type { ExitInfo } from "../process/spawn.js";
+import type { ToolRecord } from "../state/schemas.js";
 import { conflict } from "../util/errors.js";
-import { isPortTaken, tailLines } from "../util/net.js";
-import { resolveInside, scriptProblem } from "../util/paths.js";
+import { scriptProblem } from "../util/paths.js";
 import { childEnv } from "./env.js";
-import {
-  identify,
-  isSameProcessAlive,
-  spawnGroup,
-  stopGroup,
-  watchForeign,
-  type ExitInfo,
-  type ProcessIdentity,
-} from "./processes.js";
-import { probe } from "./readiness.js";
-import { isInstalled, notInstalledMessage, openUrl, scriptPath, toolUrl, type Tool } from "./registry.js";
+import { isInstalled, notInstalledMessage, outputRoot, scriptPath } from "./paths.js";
+import { freeLoopbackPort, isPortTaken, probe } from "./readiness.js";
+import type { ToolDefinition } from "./registry.js";
+import { tailLines } from "../logs/tail.js";
 
-export type { ToolState, ToolStatus };
-export const ACTIVE_STATES: readonly ToolState[] = ["starting", "running", "stopping"];
+export type { ToolRecord, ToolState };
 
-/** What is saved in state.json for one tool. */
-export interface ToolRecord {
-  state: ToolState;
-  owner: string | null;
-  pid: number | null;
-  pgid: number | null;
-  start_ticks: number | null;
-  boot_id: string | null;
-  started_at: string | null;
-  ended_at: string | null;
-  exit_code: number | null;
-  signal: string | null;
-  /** Why the tool is in its state, for a person (a crash's cause, who stopped it). */
-  message: string | null;
-  /** The last lines of the log when it crashed. */
-  log_tail: string | null;
-}
+/** The environment variable that marks every process of a tool's run (see process/managed.ts). */
+export const TOOL_MARKER = "STUDIO_RUN_ID";
+/** The environment variable that names the tool instance a process belongs to (`{tool_id}@{index}`). */
+export const INSTANCE_TAG = "STUDIO_TOOL_INSTANCE";
 
 export interface SupervisorSettings {
-  /** How often readiness is probed while starting. */
+  /** How often readiness is probed while starting (see tools/readiness.ts). */
   readyIntervalMs: number;
-  /** How long a stopping tool gets between SIGTERM and SIGKILL. */
-  graceMs: number;
-  /** How long to wait for the port to be free after the group is gone. */
-  portFreeTimeoutMs: number;
   /** How often a taken-back process (not our child) is checked for life. */
   foreignPollMs: number;
+  ladder: StopLadder;
 }
-
-export const DEFAULT_SETTINGS: SupervisorSettings = {
-  readyIntervalMs: 100,
-  graceMs: 10_000,
-  portFreeTimeoutMs: 5_000,
-  foreignPollMs: 500,
-};
 
 export interface SupervisorDeps {
   config: Config;
   log: LogFile;
   logger: Logger;
-  outputRoot: string;
   settings: SupervisorSettings;
-  /** Called after every change of the record, to save state.json. */
+  /** The GPU this instance is pinned to (CUDA_VISIBLE_DEVICES), or null. */
+  gpu: number | null;
+  /** The instance's index among the tool's instances. */
+  index: number;
+  /** Called after every change of the record. */
   onChange: () => void;
-  /** The tool's own access token when the studio has a password (see ToolDefinition.auth). */
-  token?: string;
+  /** Saves state.json now: awaited before a spawn, so a crash at any moment finds the run again. */
+  persist: () => Promise<void>;
+  /** Work a start needs first (ComfyUI's users file, see gateway/comfy-users.ts). */
+  beforeStart?: () => Promise<void>;
 }
 
-const EMPTY: ToolRecord = {
+export const EMPTY_RECORD: ToolRecord = {
+  ...EMPTY_PROCESS,
   state: "stopped",
   owner: null,
-  pid: null,
-  pgid: null,
-  start_ticks: null,
-  boot_id: null,
+  internal_port: null,
+  gpu: null,
   started_at: null,
   ended_at: null,
   exit_code: null,
   signal: null,
   message: null,
   log_tail: null,
+  last_activity_at: null,
 };
 
 export class ToolSupervisor {
-  private rec: ToolRecord = { ...EMPTY };
+  private rec: ToolRecord;
+  private readonly proc: ManagedProcess;
   /** Bumped on every launch and take-back; callbacks of an older run are ignored. */
   private run = 0;
-  private exit: Promise<ExitInfo> | undefined;
   private stopping: Promise<void> | undefined;
-  private portReady = false;
+  private ready = false;
 
   constructor(
-    readonly tool: Tool,
+    readonly tool: ToolDefinition,
+    readonly publicPort: number,
     private readonly deps: SupervisorDeps,
-  ) {}
+  ) {
+    this.rec = { ...EMPTY_RECORD, gpu: deps.gpu };
+    this.proc = new ManagedProcess({
+      marker: TOOL_MARKER,
+      ladder: deps.settings.ladder,
+      foreignPollMs: deps.settings.foreignPollMs,
+      tag: { name: INSTANCE_TAG, value: `${tool.id}@${deps.index}` },
+    });
+  }
 
   get record(): Readonly<ToolRecord> {
     return this.rec;
@@ -122,30 +108,27 @@ export class ToolSupervisor {
     return ACTIVE_STATES.includes(this.rec.state);
   }
 
-  status(pageHostname: string): ToolStatus {
-    const { tool, deps } = this;
-    const installed = isInstalled(tool, deps.config);
-    return {
-      tool_id: tool.id,
-      name: tool.name,
-      port: tool.port,
-      url: toolUrl(tool.port, deps.config.runpodPodId, pageHostname),
-      state: this.rec.state,
-      installed,
-      running: this.isActive,
-      port_ready: this.isActive && this.portReady,
-      owner: this.rec.owner,
-      pid: this.isActive ? this.rec.pid : null,
-      started_at: this.rec.started_at,
-      exit_code: this.rec.exit_code,
-      signal: this.rec.signal,
-      ended_at: this.rec.ended_at,
-      message: this.rec.message,
-      log_tail: this.rec.log_tail,
-      description: tool.description,
-      install_hint: installed ? null : notInstalledMessage(tool),
-      reinstall_keeps: tool.reinstallKeeps,
-    };
+  get portReady(): boolean {
+    return this.isActive && this.ready;
+  }
+
+  get gpu(): number | null {
+    return this.deps.gpu;
+  }
+
+  /** Where the gateway forwards to: the internal port, or the public one for a tool from before the gateway. */
+  get targetPort(): number | null {
+    if (!this.isActive) return null;
+    return this.rec.internal_port ?? (this.rec.pid !== null ? this.publicPort : null);
+  }
+
+  /** Whether this run listens on the public port itself (taken back from before the gateway). */
+  get holdsPublicPort(): boolean {
+    return this.isActive && this.rec.internal_port === null && this.rec.pid !== null;
+  }
+
+  installed(): boolean {
+    return isInstalled(this.tool, this.deps.config);
   }
 
   private update(changes: Partial<ToolRecord>): void {
@@ -153,7 +136,13 @@ export class ToolSupervisor {
     this.deps.onChange();
   }
 
-  private note(line: string): void {
+  /** Notes the gateway's last activity in the record (kept across restarts). */
+  noteActivity(at: string): void {
+    this.rec = { ...this.rec, last_activity_at: at };
+    this.deps.onChange();
+  }
+
+  note(line: string): void {
     void this.deps.log
       .append(`[studio ${new Date().toISOString()}] ${line}\n`)
       .catch((error: unknown) =>
@@ -161,97 +150,81 @@ export class ToolSupervisor {
       );
   }
 
+  /** Why the tool cannot start now, or null. */
+  startProblem(): string | null {
+    const { tool, deps } = this;
+    if (this.rec.state === "stopping") return `${tool.name} is stopping; start it again once it has stopped.`;
+    if (!this.installed()) return notInstalledMessage(tool);
+    const script = scriptPath(tool, "start", deps.config.repoDir);
+    const problem = scriptProblem(script);
+    return problem ? `${tool.name} cannot start: its start script ${script} ${problem}.` : null;
+  }
+
   /**
-   * Starts the tool for `artist`, unless it already runs. Resolves at once with `started: true` when this
+   * Starts the tool for `artist`, unless it already runs. Answers at once with `started: true` when this
    * call launched it; the launch goes on in the background and shows in the status.
    */
   start(artist: string): { started: boolean } {
     if (this.rec.state === "starting" || this.rec.state === "running") return { started: false };
-    if (this.rec.state === "stopping") {
-      throw conflict(`${this.tool.name} is stopping; start it again once it has stopped.`);
-    }
-    const { tool, deps } = this;
-    if (!isInstalled(tool, deps.config)) throw conflict(notInstalledMessage(tool));
-    const script = scriptPath(tool, "start", deps.config.repoDir);
-    const problem = scriptProblem(script);
-    if (problem) throw conflict(`${tool.name} cannot start: its start script ${script} ${problem}.`);
+    const problem = this.startProblem();
+    if (problem) throw conflict(problem);
     this.run++;
-    this.portReady = false;
+    this.ready = false;
+    const run = this.run;
     this.update({
-      ...EMPTY,
+      ...EMPTY_RECORD,
+      gpu: this.deps.gpu,
       state: "starting",
       owner: artist,
       started_at: new Date().toISOString(),
+      last_activity_at: new Date().toISOString(),
     });
-    const run = this.run;
-    this.launch(run, artist, script).catch((error: unknown) => {
+    this.launch(run, artist).catch((error: unknown) => {
       if (run !== this.run) return;
-      const message = `${tool.name} could not be started: ${(error as Error).message}`;
-      deps.logger.error({ err: error, tool: tool.id }, "tool launch failed");
+      const message = `${this.tool.name} could not be started: ${(error as Error).message}`;
+      this.deps.logger.error({ err: error, tool: this.tool.id }, "tool launch failed");
       this.note(message);
       this.update({ state: "crashed", message, ended_at: new Date().toISOString() });
     });
     return { started: true };
   }
 
-  private async launch(run: number, artist: string, script: string): Promise<void> {
+  private async launch(run: number, artist: string): Promise<void> {
     const { tool, deps } = this;
-    let outputDir: string | undefined;
-    if (tool.perArtistOutput) {
-      outputDir = resolveInside(deps.outputRoot, artist);
-      await fs.mkdir(outputDir, { recursive: true });
-    }
+    const output = outputRoot(tool, deps.config.workspaceDir);
+    if (output) await fs.mkdir(output, { recursive: true });
     await fs.mkdir(path.dirname(deps.log.file), { recursive: true });
-    this.note(`starting ${tool.name} on port ${tool.port} for ${artist}`);
-    await this.clearPort("a stale listener");
+    await deps.beforeStart?.();
+    const port = await freeLoopbackPort();
+    // The intent first: a studio killed from here on finds this run again by its marker.
+    this.update({ ...this.proc.prepare(), internal_port: port });
+    await deps.persist();
     if (run !== this.run || this.rec.state !== "starting") return;
-
-    const handle = spawnGroup({
-      script,
+    const where = deps.gpu === null ? "" : ` on GPU ${deps.gpu}`;
+    this.note(
+      `starting ${tool.name} for ${artist}${where} (internal port ${port}, public port ${this.publicPort})`,
+    );
+    const state = this.proc.start({
+      script: scriptPath(tool, "start", deps.config.repoDir),
       cwd: deps.config.workspaceDir,
-      env: {
-        ...childEnv(deps.config, { user: artist, port: tool.port, outputDir }),
-        ...(tool.auth && deps.token ? { [tool.auth.env]: deps.token } : {}),
-      },
+      env: childEnv(deps.config, { user: artist, port, outputDir: output, gpu: deps.gpu }),
       logFile: deps.log.file,
     });
-    this.update({
-      pid: handle.pid,
-      pgid: handle.pgid,
-      start_ticks: handle.startTicks,
-      boot_id: handle.bootId,
-    });
-    deps.logger.info({ tool: tool.id, pid: handle.pid, owner: artist }, "tool started");
-    this.follow(run, handle.exited);
+    this.update(state);
+    void deps.persist();
+    deps.logger.info({ tool: tool.id, pid: state.pid, owner: artist, port }, "tool started");
+    this.follow(run, this.proc.exited);
     await this.pollReady(run);
-  }
-
-  /** Kills whatever listens on the tool's port, saying so in the tool's log. */
-  private async clearPort(what: string): Promise<void> {
-    const { port, name, id } = this.tool;
-    if (!(await isPortTaken(port))) return;
-    this.note(`port ${port} was taken by ${what}: stopping it`);
-    this.deps.logger.warn({ tool: id, port }, `clearing ${what} on the port of ${name}`);
-    await fkill(`:${port}`, { silent: true, forceAfterTimeout: Math.max(500, this.deps.settings.graceMs) });
-    if (!(await this.waitPortFree()))
-      throw new Error(`port ${port} is still taken by another program after trying to stop it`);
-  }
-
-  private async waitPortFree(): Promise<boolean> {
-    const deadline = Date.now() + this.deps.settings.portFreeTimeoutMs;
-    while (await isPortTaken(this.tool.port)) {
-      if (Date.now() > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return true;
   }
 
   private async pollReady(run: number): Promise<void> {
     const { tool, deps } = this;
-    while (run === this.run && this.rec.state === "starting") {
-      if (await probe(tool.port, tool.ready.path, tool.ready.accept)) {
-        if (run !== this.run || this.rec.state !== "starting") return;
-        this.portReady = true;
+    const live = () => run === this.run && this.rec.state === "starting";
+    while (live()) {
+      const port = this.targetPort;
+      if (port !== null && (await probe(port, tool.ready.path, tool.ready.accept))) {
+        if (!live()) return;
+        this.ready = true;
         const seconds = ((Date.now() - Date.parse(this.rec.started_at ?? "")) / 1000).toFixed(1);
         this.note(`${tool.name} is ready (answered ${tool.ready.path} after ${seconds} s)`);
         this.update({ state: "running" });
@@ -262,11 +235,14 @@ export class ToolSupervisor {
   }
 
   /** Watches the process of run `run`; when it ends unasked, the tool has crashed. */
-  private follow(run: number, exited: Promise<ExitInfo>): void {
-    this.exit = exited;
-    void exited.then(async (info) => {
-      if (run !== this.run || this.rec.state === "stopping" || this.stopping) return;
-      if (this.rec.state !== "starting" && this.rec.state !== "running") return;
+  private follow(run: number, exited: Promise<ExitInfo> | undefined): void {
+    void exited?.then(async (info) => {
+      if (
+        run !== this.run ||
+        this.stopping ||
+        !(this.rec.state === "starting" || this.rec.state === "running")
+      )
+        return;
       const how = !info.seen
         ? "its process ended while the studio was not watching (exit code unknown)"
         : info.signal
@@ -276,7 +252,7 @@ export class ToolSupervisor {
       const message = `${this.tool.name} stopped unexpectedly ${when}: ${how}.`;
       this.note(message);
       const tail = await tailLines(this.deps.log, 20);
-      this.portReady = false;
+      this.ready = false;
       this.deps.logger.warn({ tool: this.tool.id, exit: info }, "tool crashed");
       this.update({
         state: "crashed",
@@ -290,105 +266,87 @@ export class ToolSupervisor {
     });
   }
 
-  /** Stops the tool (any state); concurrent stops share one ladder. */
-  async stop(by: string): Promise<void> {
+  /** Stops the tool (any state); concurrent stops share one ladder. `why` goes into its log and message. */
+  async stop(by: string, why?: string): Promise<void> {
     if (this.stopping) return await this.stopping;
     if (this.rec.state !== "starting" && this.rec.state !== "running") return;
-    this.stopping = this.runStop(by).finally(() => (this.stopping = undefined));
+    this.stopping = this.runStop(by, why).finally(() => (this.stopping = undefined));
     await this.stopping;
   }
 
-  private async runStop(by: string): Promise<void> {
+  private async runStop(by: string, why: string | undefined): Promise<void> {
     const { tool, deps } = this;
     const run = this.run;
-    const pgid = this.rec.pgid;
+    const port = this.targetPort;
     this.update({ state: "stopping" });
-    this.note(`stopping ${tool.name} (asked by ${by})`);
-    let killed = false;
-    if (pgid !== null && pgid > 1) {
-      const result = await stopGroup(pgid, { graceMs: deps.settings.graceMs });
-      killed = result.killed;
-      if (killed) this.note(`${tool.name} did not stop within ${deps.settings.graceMs} ms: killed`);
+    this.note(`stopping ${tool.name} (${why ?? `asked by ${by}`})`);
+    const { killed } = await this.proc.stop();
+    if (killed) this.note(`${tool.name} did not stop within ${deps.settings.ladder.graceMs} ms: killed`);
+    if (
+      port !== null &&
+      !(await waitUntil(async () => !(await isPortTaken(port)), deps.settings.ladder.portFreeMs))
+    ) {
+      deps.logger.error({ tool: tool.id, port }, "the tool's port is still taken after its processes ended");
     }
-    try {
-      await this.clearPort("a process that outlived the tool");
-    } catch (error) {
-      deps.logger.error({ err: error, tool: tool.id }, "port still taken after stop");
-    }
-    const exit = this.exit ? await Promise.race([this.exit, delay(2_000)]) : undefined;
+    const exit = await this.proc.exitAfterStop();
     if (run !== this.run) return;
-    this.portReady = false;
+    this.ready = false;
     this.note(`${tool.name} stopped`);
-    deps.logger.info({ tool: tool.id, by, killed }, "tool stopped");
+    deps.logger.info({ tool: tool.id, by, killed, why }, "tool stopped");
     this.update({
       state: "stopped",
       exit_code: exit ? exit.exitCode : null,
       signal: exit ? exit.signal : null,
       ended_at: new Date().toISOString(),
-      message: `Stopped by ${by}${killed ? " (it had to be killed)" : ""}.`,
+      message: `${why ?? `Stopped by ${by}`}${killed ? " (it had to be killed)" : ""}.`,
       pid: null,
     });
   }
 
   /** Takes back a tool from a saved record: watches it when its process still lives, else marks it. */
-  restore(saved: ToolRecord): "taken back" | "gone" | "idle" {
-    const wasActive = ACTIVE_STATES.includes(saved.state);
-    // Without its start time a pid could belong to any process now: only a known process is taken back.
-    const identity: ProcessIdentity | null =
-      typeof saved.pid === "number" && typeof saved.start_ticks === "number"
-        ? {
-            pid: saved.pid,
-            pgid: saved.pgid ?? saved.pid,
-            startTicks: saved.start_ticks,
-            bootId: saved.boot_id ?? null,
-          }
-        : null;
-    if (wasActive && identity && isSameProcessAlive(identity)) {
+  restore(saved: ToolRecord | null): "taken back" | "gone" | "idle" {
+    const wasActive = saved !== null && ACTIVE_STATES.includes(saved.state);
+    if (this.proc.loadState(wasActive ? saved : null)) {
+      saved = { ...EMPTY_RECORD, ...saved, state: saved?.state === "stopping" ? "stopping" : "starting" };
       this.run++;
       const run = this.run;
-      this.rec = { ...EMPTY, ...saved, state: "starting" };
-      this.follow(run, watchForeign(identity, this.deps.settings.foreignPollMs));
-      this.note(`the studio restarted and took back ${this.tool.name} (pid ${saved.pid})`);
+      this.rec = {
+        ...EMPTY_RECORD,
+        ...saved,
+        ...this.proc.getState(),
+        gpu: this.deps.gpu,
+        state: "starting",
+      };
+      // A run found without its record says in its environment which loopback port it was given.
+      const port = Number(this.proc.env("PORT"));
+      if (this.rec.internal_port === null && this.proc.env("LISTEN_HOST") !== null && port > 0)
+        this.rec.internal_port = port;
+      this.follow(run, this.proc.exited);
+      this.note(`the studio restarted and took back ${this.tool.name} (pid ${this.rec.pid})`);
       if (saved.state === "stopping") {
         this.rec.state = "running";
-        void this.stop("the studio (a stop was under way when it restarted)");
+        void this.stop("the studio", "A stop was under way when the studio restarted");
       } else {
         void this.pollReady(run);
       }
       this.deps.onChange();
       return "taken back";
     }
+    if (saved === null) return "idle";
     if (wasActive) {
       this.rec = {
-        ...EMPTY,
+        ...EMPTY_RECORD,
         ...saved,
+        ...EMPTY_PROCESS,
+        gpu: this.deps.gpu,
         state: "stopped",
-        pid: null,
         ended_at: new Date().toISOString(),
         message: `${this.tool.name} was running when the studio stopped and had ended before it came back.`,
       };
       this.deps.onChange();
       return "gone";
     }
-    this.rec = { ...EMPTY, ...saved, pid: null };
+    this.rec = { ...EMPTY_RECORD, ...saved, pid: null, gpu: this.deps.gpu };
     return "idle";
   }
-
-  /** The link that opens the tool (with its token when it has one): for signed-in pages, never /debug. */
-  openUrl(pageHostname: string): string {
-    return openUrl(
-      this.tool,
-      toolUrl(this.tool.port, this.deps.config.runpodPodId, pageHostname),
-      this.deps.token,
-    );
-  }
-
-  /** The identity of the running process, for tests and /debug. */
-  get identity(): ProcessIdentity | null {
-    return this.rec.pid === null ? null : identify(this.rec.pid, this.rec.pgid ?? this.rec.pid);
-  }
-}
-
-function delay(ms: number): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
 }

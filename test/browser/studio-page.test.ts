@@ -127,7 +127,7 @@ afterAll(async () => {
 afterEach(async () => {
   for (const entry of served.splice(0)) {
     for (const context of entry.contexts) await context.close().catch(() => undefined);
-    for (const supervisor of entry.s.studio.tools.supervisors) await supervisor.stop("test clean-up");
+    for (const supervisor of entry.s.studio.manager.all()) await supervisor.stop("test clean-up");
     for (const job of entry.s.studio.jobs.list()) {
       if (job.status === "queued" || job.status === "running")
         await entry.s.studio.jobs.cancel(job.job_id, "test clean-up");
@@ -151,7 +151,7 @@ describe.skipIf(!hasChromium)("the studio page", () => {
       JSON.parse(document.getElementById("initial-tools")?.textContent ?? "null"),
     );
     expect(initial.map((tool: { tool_id: string }) => tool.tool_id)).toEqual(
-      entry.s.studio.tools.supervisors.map((x) => x.tool.id),
+      entry.s.studio.manager.all().map((x) => x.tool.id),
     );
 
     // No name yet: Start is disabled and says why.
@@ -169,10 +169,10 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     expect(await card(page).locator(".badge-text").textContent()).toMatch(/Starting · \d+ s/);
     await waitState(page, "running");
 
-    const comfyPort = entry.s.config.toolPorts["comfy-ui"];
     const open = card(page).getByRole("link", { name: /Open ComfyUI/ });
     await open.waitFor();
-    expect(await open.getAttribute("href")).toBe(`http://127.0.0.1:${comfyPort}`);
+    // Open goes through the studio, which hands the artist to the tool's port with a ticket.
+    expect(await open.getAttribute("href")).toBe(`${new URL(page.url()).origin}/open/comfy-ui`);
     expect(await open.getAttribute("target")).toBe("_blank");
     expect(await open.getAttribute("rel")).toContain("noopener");
     await card(page).getByRole("button", { name: "Stop" }).waitFor();
@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)("the studio page", () => {
       /Started by you \(Rosa Macak Cizmesija\) · running for/,
     );
     // Starting a tool makes the output follow it.
-    await waitForOutput(page, `listening on ${comfyPort}`);
+    await waitForOutput(page, `listening on ${entry.s.studio.manager.get("comfy-ui")!.targetPort}`);
     expect(await page.locator("#log-source-title").textContent()).toBe("ComfyUI log");
     await page.screenshot({ path: path.join(DOCS, "running.png") });
 
@@ -214,7 +214,7 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     expect(await admin.locator("#confirm-body").textContent()).toMatch(/Rosa Macak Cizmesija started it/);
     await admin.keyboard.press("Escape");
     await admin.locator("#confirm-dialog").waitFor({ state: "hidden" });
-    expect(entry.s.studio.tools.get("comfy-ui")?.state).toBe("running");
+    expect(entry.s.studio.manager.get("comfy-ui")?.state).toBe("running");
 
     // The owner stops it; the other page follows by polling, without a reload.
     await card(page).getByRole("button", { name: "Stop" }).click();
@@ -237,12 +237,11 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     await pick(page, "Zoë Šimić");
     await card(page).getByRole("button", { name: "Start" }).click();
     await waitState(page, "running");
-    const port = entry.s.config.toolPorts["comfy-ui"];
     expect(
       await card(page)
         .getByRole("link", { name: /Open ComfyUI/ })
         .getAttribute("href"),
-    ).toBe(`https://abc123xyz-${port}.proxy.runpod.net`);
+    ).toBe(`https://abc123xyz-${entry.s.config.port}.proxy.runpod.net/open/comfy-ui`);
     expect(problemsOf(entry)).toEqual([]);
   });
 

@@ -60,7 +60,7 @@ export async function discard(s: TestStudio): Promise<void> {
     if (job.status === "running" || job.status === "queued")
       await s.studio.jobs.cancel(job.job_id, "clean-up");
   }
-  for (const supervisor of s.studio.tools.supervisors) await supervisor.stop("clean-up");
+  for (const supervisor of s.studio.manager.all()) await supervisor.stop("clean-up");
   await s.close();
   removeDirs(s.dirs);
 }

@@ -53,7 +53,10 @@ export async function makeDirs(users = DEFAULT_USERS): Promise<TestDirs> {
   };
   for (const variable of Object.values(TOOL_PORT_VARIABLES)) env[variable] = String(await freePort());
   env.PORT = String(await freePort());
-  return { root, workspace, state, usersFile, env };
+  const dirs = { root, workspace, state, usersFile, env };
+  // JupyterLab comes with the image on a pod: the test workspace has one too (a stand-in venv).
+  install(dirs, "jupyter-lab");
+  return dirs;
 }
 
 export interface TestStudio {
@@ -85,8 +88,14 @@ export async function startTestStudio(options: TestStudioOptions = {}): Promise<
   };
 }
 
-/** Marks a tool folder as installed in the test workspace. */
+/** Marks a tool as installed in the test workspace: its folder (ComfyUI, ai-toolkit...) or JupyterLab's venv. */
 export function install(dirs: TestDirs, folder: string): void {
+  if (folder === "jupyter-lab") {
+    const bin = path.join(dirs.workspace, ".venvs", "jupyterlab", "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, "jupyter-lab"), "#!/bin/sh\n", { mode: 0o755 });
+    return;
+  }
   mkdirSync(path.join(dirs.workspace, folder), { recursive: true });
   writeFileSync(path.join(dirs.workspace, folder, "main.py"), "# stand-in\n");
 }

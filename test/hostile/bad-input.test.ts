@@ -240,7 +240,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const supervisor of s.studio.tools.supervisors) await supervisor.stop("clean-up");
+  for (const supervisor of s.studio.manager.all()) await supervisor.stop("clean-up");
   await s.close();
   removeDirs(s.dirs);
 });

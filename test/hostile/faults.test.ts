@@ -11,13 +11,14 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { isSameProcessAlive } from "../../server/tools/processes.js";
+import { isSameProcessAlive } from "../../server/process/proc.js";
 import { install, makeDirs, removeDirs, standinMode, type TestDirs } from "../helpers/studio.js";
 import { isListening } from "../helpers/ports.js";
 import { hangingJob } from "../helpers/http.js";
@@ -138,6 +139,13 @@ async function readLog(
 
 const warnings = async (agent: Agent) =>
   ((await agent.get("/debug").expect(200)).body.warnings as string[]).join("\n");
+/** The saved record of a tool's first instance in state.json, or undefined. */
+const savedTool = (file: string, id: string): { state: string; pid: number | null } | undefined => {
+  const tools = (readJson(file) as { tools?: Record<string, { state: string; pid: number | null }[]> } | null)
+    ?.tools;
+  return tools?.[id]?.[0];
+};
+
 const readJson = (file: string): unknown => {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
@@ -164,11 +172,7 @@ describe("the studio killed with SIGKILL", () => {
     await post(rosa, "/start_session", { tool_id: "lora-tool" }).expect(202);
     const saved = await waitFor(
       () => {
-        const record = (
-          readJson(path.join(dirs.state, "state.json")) as {
-            tools?: Record<string, { state: string; pid: number | null }>;
-          }
-        )?.tools?.["lora-tool"];
+        const record = savedTool(path.join(dirs.state, "state.json"), "lora-tool");
         return record?.state === "starting" && record.pid ? record : null;
       },
       { what: "state.json to hold the starting tool's pid" },
@@ -290,14 +294,9 @@ describe("broken state files", () => {
       // It goes on: a tool starts, and state.json is whole again.
       await post(agent, "/start_session", { tool_id: "lora-tool" }).expect(202);
       await waitState(agent, "lora-tool", "running");
-      await waitFor(
-        () =>
-          (readJson(path.join(dirs.state, "state.json")) as { tools?: Record<string, { state: string }> })
-            ?.tools?.["lora-tool"]?.state === "running",
-        {
-          what: "state.json to be written again",
-        },
-      );
+      await waitFor(() => savedTool(path.join(dirs.state, "state.json"), "lora-tool")?.state === "running", {
+        what: "state.json to be written again",
+      });
       await post(agent, "/stop_session", { tool_id: "lora-tool" }).expect(200);
     },
   );
@@ -346,10 +345,12 @@ describe("broken state files", () => {
     },
   );
 
-  it("a session file emptied or corrupted: that browser gets a new session, a copy is kept, never a 500", async () => {
+  it("a session file emptied, corrupted, a link or a FIFO at start: that browser gets a new session, a copy is kept, never a 500", async () => {
     const dirs = await dirsFor();
-    const proc = await studio(dirs);
+    const first = await studio(dirs);
     const sessions = path.join(dirs.state, "sessions");
+    const secret = path.join(dirs.root, "not-a-session.txt");
+    writeFileSync(secret, "the target's own words");
     const variants = [
       "",
       "{",
@@ -360,9 +361,12 @@ describe("broken state files", () => {
       '{"cookie":5}',
       '"text"',
       '{"cookie":{"originalMaxAge":1000},"artist":5}',
+      { link: secret },
+      "fifo",
     ];
+    const browsers = [];
     for (const content of variants) {
-      const agent = proc.agent();
+      const agent = first.agent();
       const res = await post(agent, "/set_artist", { artist: ZOE }).expect(200);
       const cookie = String(res.headers["set-cookie"]);
       const sid = decodeURIComponent(/comfystudio\.sid=([^;]+)/.exec(cookie)![1]!)
@@ -370,20 +374,32 @@ describe("broken state files", () => {
         .replace(/\.[^.]*$/, "");
       const file = path.join(sessions, `${sid}.json`);
       expect(existsSync(file)).toBe(true);
-      writeFileSync(file, content);
+      browsers.push({ agent, file, sid, content });
+    }
+    await first.stop();
+    // Sessions are held in memory while the studio runs: a file broken on disk shows at the next start.
+    for (const { file, content } of browsers) {
+      rmSync(file);
+      if (typeof content === "object") symlinkSync(content.link, file);
+      else if (content === "fifo") spawnSync("mkfifo", [file]);
+      else writeFileSync(file, content);
+    }
+    const proc = await studio(dirs);
+    for (const { agent, sid, content } of browsers) {
+      const shown = JSON.stringify(content);
       const debug = await agent.get("/debug");
-      expect(debug.status, `session file ${JSON.stringify(content)}: ${debug.text.slice(0, 200)}`).toBe(200);
+      expect(debug.status, `session file ${shown}: ${debug.text.slice(0, 200)}`).toBe(200);
       expect(debug.body.session.artist).toBeNull();
-      const validShape = content.startsWith('{"cookie":{');
+      expect(debug.text).not.toContain("the target's own words");
+      const validShape = typeof content === "string" && content.startsWith('{"cookie":{');
       if (!validShape) {
         expect(debug.body.warnings.join("\n")).toMatch(/session file was unreadable/);
-        const copies = badCopies(sessions, `${sid}.json`);
-        expect(copies, `a copy of ${JSON.stringify(content)}`).toHaveLength(1);
-        expect(readFileSync(path.join(sessions, copies[0]!), "utf8")).toBe(content);
+        expect(badCopies(sessions, `${sid}.json`), `a copy of ${shown}`).toHaveLength(1);
       }
       expect((await post(agent, "/set_artist", { artist: ZOE }).expect(200)).body.artist).toBe(ZOE);
       expect((await agent.get("/debug").expect(200)).body.session.artist).toBe(ZOE);
     }
+    expect(readFileSync(secret, "utf8")).toBe("the target's own words");
     await proc.agent().get("/healthz").expect(200);
   });
 });
@@ -459,31 +475,61 @@ describe("the users file", () => {
 });
 
 describe("ports and scripts", () => {
-  it("a foreign process on a tool's port is cleared when the tool starts, and the tool's log says so", async () => {
+  it("a foreign process on a tool's public port is named in one line, never killed; the gateway takes the port once it is free", async () => {
     const dirs = await dirsFor();
     install(dirs, "ComfyUI");
     const port = Number(dirs.env.COMFYUI_PORT);
     const foreign = spawn(
       process.execPath,
       ["-e", `require("http").createServer((q, s) => s.end("foreign")).listen(${port}, "127.0.0.1")`],
-      {
-        stdio: "ignore",
-      },
+      { stdio: "ignore" },
     );
     const foreignEnded = new Promise((resolve) => foreign.once("exit", resolve));
-    await waitFor(() => isListening(port), { what: "the foreign listener" });
-    const proc = await studio(dirs);
-    const rosa = await as(proc, ROSA);
-    await post(rosa, "/start_session", { tool_id: "comfy-ui" }).expect(202);
-    const running = await waitState(rosa, "comfy-ui", "running");
-    await foreignEnded;
-    expect(running.pid).not.toBe(foreign.pid);
-    const log = (await readLog(rosa, "comfy-ui", 0)).text;
-    expect(log).toContain(`port ${port} was taken`);
-    expect(log).toMatch(/ComfyUI is ready/);
-    const answer = await fetch(`http://127.0.0.1:${port}/system_stats`).then((res) => res.json());
-    expect(answer).toMatchObject({ tool: "comfy-ui" });
-    await post(rosa, "/stop_session", { tool_id: "comfy-ui" }).expect(200);
+    try {
+      await waitFor(() => isListening(port), { what: "the foreign listener" });
+      const proc = await studio(dirs);
+      const rosa = await as(proc, ROSA);
+      const warning = await waitFor(
+        async () =>
+          ((await rosa.get("/debug").expect(200)).body.warnings as string[]).find((w) =>
+            w.includes(`Port ${port}`),
+          ),
+        { what: "the warning about the held port" },
+      );
+      expect(warning).toMatch(new RegExp(`held by another program.*pid ${foreign.pid}`));
+      expect(
+        proc
+          .output()
+          .split("\n")
+          .filter((line) => line.includes(`Port ${port} of ComfyUI`)),
+      ).toHaveLength(1);
+      await post(rosa, "/start_session", { tool_id: "comfy-ui" }).expect(202);
+      const running = await waitState(rosa, "comfy-ui", "running");
+      expect(running.pid).not.toBe(foreign.pid);
+      expect(
+        isSameProcessAlive({ pid: foreign.pid!, pgid: foreign.pid!, startTicks: null, bootId: null }),
+      ).toBe(true);
+      expect(await fetch(`http://127.0.0.1:${port}/`).then((res) => res.text())).toBe("foreign");
+      foreign.kill("SIGTERM");
+      await foreignEnded;
+      // The port is free: the gateway listens there and forwards to ComfyUI.
+      const answer = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/system_stats`).catch(() => null);
+          return res?.status === 200 ? ((await res.json()) as { tool?: string }) : null;
+        },
+        { what: "the gateway to take the port" },
+      );
+      expect(answer).toMatchObject({ tool: "comfy-ui" });
+      expect(
+        ((await rosa.get("/debug").expect(200)).body.warnings as string[]).some((w) =>
+          w.includes(`Port ${port}`),
+        ),
+      ).toBe(false);
+      await post(rosa, "/stop_session", { tool_id: "comfy-ui" }).expect(200);
+    } finally {
+      foreign.kill("SIGKILL");
+    }
   });
 
   it("start scripts missing, not executable, a folder or unreadable: a clear 409, or it runs with bash", async () => {
@@ -553,14 +599,9 @@ describe("a full disk", () => {
     await post(rosa, "/start_session", { tool_id: "lora-tool" }).expect(202);
     await waitState(rosa, "lora-tool", "running");
     const stateFile = path.join(stateFs, "state.json");
-    await waitFor(
-      () =>
-        (readJson(stateFile) as { tools?: Record<string, { state: string }> })?.tools?.["lora-tool"]
-          ?.state === "running",
-      {
-        what: "state.json to say running",
-      },
-    );
+    await waitFor(() => savedTool(stateFile, "lora-tool")?.state === "running", {
+      what: "state.json to say running",
+    });
     const before = readFileSync(stateFile, "utf8");
 
     // Fill the disk.
@@ -586,19 +627,17 @@ describe("a full disk", () => {
     expect(refused.status).toBe(507);
     expect(refused.body.message).toMatch(/disk .* full/i);
 
-    // Space again: the next change is saved.
+    // Space again: the stop that could not be saved is written without any further change.
     unlinkSync(filler);
+    await waitFor(() => savedTool(stateFile, "lora-tool")?.state === "stopped", {
+      what: "state.json to say stopped once there is space",
+    });
+    // And the next change is saved too.
     await post(rosa, "/start_session", { tool_id: "lora-tool" }).expect(202);
     await waitState(rosa, "lora-tool", "running");
-    await waitFor(
-      () =>
-        readFileSync(stateFile, "utf8") !== before &&
-        (readJson(stateFile) as { tools?: Record<string, { state: string }> })?.tools?.["lora-tool"]
-          ?.state === "running",
-      {
-        what: "state.json to be saved again",
-      },
-    );
+    await waitFor(() => savedTool(stateFile, "lora-tool")?.state === "running", {
+      what: "state.json to be saved again",
+    });
     await post(rosa, "/stop_session", { tool_id: "lora-tool" }).expect(200);
     await proc.stop();
   });

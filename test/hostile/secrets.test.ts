@@ -49,6 +49,7 @@ beforeAll(async () => {
   await ensureBuilt();
   dirs = await makeDirs();
   install(dirs, "ComfyUI");
+  install(dirs, "ai-toolkit");
   jobMode(dirs, "install_ai_toolkit", "hang");
   proc = await spawnStudio(dirs, { env: SECRETS });
   admin = proc.agent();
@@ -141,7 +142,9 @@ describe("no secret anywhere", () => {
     expect(where.some((w) => w.includes(`${path.sep}logs${path.sep}`))).toBe(true);
     expect(where.some((w) => w.includes(`state.json (`))).toBe(true);
     expect(where.some((w) => w.includes(`jobs.json (`))).toBe(true);
-    expect(texts.find((t) => t.where === "the studio's stdout and stderr")!.text).toMatch(/studio listening/);
+    expect(texts.find((t) => t.where === "the studio's stdout and stderr")!.text).toMatch(
+      /the studio is ready/,
+    );
     expect(statSync(dirs.state).isDirectory()).toBe(true);
   });
 

@@ -75,7 +75,7 @@ async function browser(role: Role): Promise<Agent> {
 }
 
 async function toolRunningForRosa(): Promise<void> {
-  const lora = s.studio.tools.get("lora-tool")!;
+  const lora = s.studio.manager.get("lora-tool")!;
   if (lora.state === "running" && lora.record.owner === ROSA) return;
   await lora.stop("test set-up");
   const rosa = await browser("owner");

@@ -1,6 +1,8 @@
 import { readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
+import type { Request } from "express";
+import { LoginBudget, OVERALL, PER_ADDRESS } from "../../server/http/login-budget.js";
 import { describe, expect, it } from "vitest";
 import { post, useStudios } from "../helpers/http.js";
 import { waitFor } from "../helpers/wait.js";
@@ -112,22 +114,64 @@ describe("login", () => {
 });
 
 describe("password guesses", () => {
-  it("are slowed down per proxied address; a forged X-Forwarded-For does not help", async () => {
+  it("have a budget per proxied address; another address is not held back", async () => {
     const s = await studio({ env: { STUDIO_PASSWORD: "right-one" } });
     const statuses: number[] = [];
-    for (let i = 0; i < 22; i++) {
+    for (let i = 0; i < PER_ADDRESS.burst + 2; i++) {
       const res = await post(s.agent(), "/login", { password: `guess-${i}` }).set(
         "X-Forwarded-For",
         `10.0.0.${i}, 203.0.113.7`,
       );
       statuses.push(res.status);
     }
-    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
-    expect(statuses.slice(20)).toEqual([429, 429]);
-    // Another address is not held back, and right answers never count.
+    expect(statuses.slice(0, PER_ADDRESS.burst).every((status) => status === 401)).toBe(true);
+    expect(statuses.slice(PER_ADDRESS.burst)).toEqual([429, 429]);
+    const limited = await post(s.agent(), "/login", { password: "right-one" }).set(
+      "X-Forwarded-For",
+      "203.0.113.7",
+    );
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
     await post(s.agent(), "/login", { password: "right-one" })
       .set("X-Forwarded-For", "203.0.113.8")
       .expect(200);
+  });
+
+  it("have a budget for the whole studio that no header resets", async () => {
+    const s = await studio({ env: { STUDIO_PASSWORD: "right-one" } });
+    let limitedAt = -1;
+    for (let i = 0; i < 200 && limitedAt < 0; i++) {
+      const res = await post(s.agent(), "/login", { password: `guess-${i}` }).set(
+        "X-Forwarded-For",
+        `198.51.${i >> 8}.${i & 255}`,
+      );
+      if (res.status === 429) limitedAt = i;
+      else expect(res.status).toBe(401);
+    }
+    expect(limitedAt).toBe(OVERALL.burst);
+  });
+});
+
+describe("the password budget", () => {
+  const req = (address: string) =>
+    ({ headers: { "x-forwarded-for": address }, socket: {} }) as unknown as Request;
+
+  it("lets the real user in again soon after an attack stops", () => {
+    let now = 1_000_000;
+    const budget = new LoginBudget(PER_ADDRESS, OVERALL, () => now);
+    for (let i = 0; i < 500; i++) {
+      const who = req(`10.1.${i >> 8}.${i & 255}`);
+      try {
+        budget.check(who);
+        budget.failed(who);
+      } catch {
+        // limited: the attacker keeps trying
+      }
+      now += 10;
+    }
+    expect(() => budget.check(req("192.0.2.1"))).toThrow(/wait/);
+    now += OVERALL.refillMs;
+    expect(() => budget.check(req("192.0.2.1"))).not.toThrow();
   });
 });
 

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import { isSameProcessAlive } from "../../server/tools/processes.js";
+import { isSameProcessAlive } from "../../server/process/proc.js";
 import { hangingJob, post, signIn, useStudios, waitJob, type Agent } from "../helpers/http.js";
 import { install, jobMode, type TestStudio } from "../helpers/studio.js";
 
@@ -64,6 +64,7 @@ describe("admin jobs", () => {
 
   it("a failing script is failed with exit code 1", async () => {
     const s = await studio();
+    install(s.dirs, "ComfyUI");
     jobMode(s.dirs, "update_comfy", "fail");
     const agent = await admin(s);
     const asked = await json(agent, "/admin_action", { tool_id: "comfy-ui", action: "update" }).expect(202);
@@ -96,6 +97,7 @@ describe("admin jobs", () => {
 
   it("cancel ends the running script and the child it forked", async () => {
     const s = await studio();
+    install(s.dirs, "ComfyUI");
     const agent = await admin(s);
     const {
       jobId: asked,
@@ -114,6 +116,7 @@ describe("admin jobs", () => {
 
   it("a queued job can be cancelled before it runs", async () => {
     const s = await studio();
+    install(s.dirs, "ai-toolkit");
     const agent = await admin(s);
     const { jobId: first } = await hangingJob(agent, s.dirs, { tool_id: "ai-toolkit", action: "install" });
     const second = (

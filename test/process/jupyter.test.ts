@@ -8,7 +8,7 @@ import { cpSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findRepoRoot } from "../../server/config.js";
-import { isSameProcessAlive } from "../../server/tools/processes.js";
+import { isSameProcessAlive } from "../../server/process/proc.js";
 import { post, useStudios, waitState } from "../helpers/http.js";
 import { isListening } from "../helpers/ports.js";
 import { FIXTURE_REPO, makeDirs } from "../helpers/studio.js";

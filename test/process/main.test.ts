@@ -1,6 +1,6 @@
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { isSameProcessAlive } from "../../server/tools/processes.js";
+import { isSameProcessAlive } from "../../server/process/proc.js";
 import { ensureBuilt, MAIN_JS, spawnStudio } from "../helpers/built.js";
 import { makeDirs, removeDirs, type TestDirs } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";

@@ -24,7 +24,7 @@ function instructions(): string[] {
     .filter(Boolean);
 }
 
-const PORTS = [8080, ...TOOLS.map((tool) => tool.defaultPort)];
+const PORTS = [8080, ...TOOLS.map((tool) => tool.port.default)];
 
 describe("Dockerfile", () => {
   it("passes dockerfilelint", async () => {
@@ -50,7 +50,7 @@ describe("Dockerfile", () => {
     const list = /runpod\.http_ports="([^"]*)"/.exec(labels)?.[1]?.split(",").map(Number) ?? [];
     expect(list.sort()).toEqual([...PORTS].sort());
     expect(labels).toContain('runpod.port.8080="ComfyStudio"');
-    for (const tool of TOOLS) expect(labels).toContain(`runpod.port.${tool.defaultPort}="${tool.name}"`);
+    for (const tool of TOOLS) expect(labels).toContain(`runpod.port.${tool.port.default}="${tool.name}"`);
   });
 
   it("builds on a pinned RunPod PyTorch image and runs start_server.sh", () => {

@@ -4,6 +4,7 @@ import { publicConfig } from "../../config.js";
 import { publicJob } from "../../jobs/runner.js";
 import type { Studio } from "../../studio.js";
 import { who } from "../session.js";
+import { viewOf } from "../view.js";
 
 export function debugRoutes(studio: Studio): Router {
   const router = Router();
@@ -14,12 +15,17 @@ export function debugRoutes(studio: Studio): Router {
 
   router.get("/debug", (req, res) => {
     const me = who(req, studio.users);
+    const view = viewOf(studio.config, req);
     res.json({
       success: true,
       users: studio.users.names,
       admins: studio.users.admins,
       session: { artist: me.artist, admin_mode: me.adminMode },
-      tools: studio.tools.supervisors.map((supervisor) => supervisor.status(req.hostname)),
+      tools: studio.tools.statuses(view).map((status) => ({
+        ...status,
+        internal_ports: studio.manager.instances(status.tool_id).map((instance) => instance.targetPort),
+      })),
+      gateway: { ports: studio.gateway.ports },
       jobs: studio.jobs.list().map(publicJob),
       warnings: studio.warnings(),
       config: publicConfig(studio.config),

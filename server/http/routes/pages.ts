@@ -1,23 +1,15 @@
 /** The studio page (and the login page), rendered on the server with Eta. */
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
 import { Router } from "express";
 import { ADMIN_ACTIONS } from "../../tools/registry.js";
+import { REPO_ROOT } from "../../config/root.js";
 import type { Studio } from "../../studio.js";
 import { who } from "../session.js";
+import { viewOf } from "../view.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** server/views, from both server/http/routes and dist/server/http/routes. */
-export const VIEWS_DIR = path.resolve(
-  here,
-  "..",
-  "..",
-  "..",
-  here.includes(`${path.sep}dist${path.sep}`) ? ".." : ".",
-  "server",
-  "views",
-);
+/** The page templates (not compiled: read from the sources). */
+export const VIEWS_DIR = path.join(REPO_ROOT, "server", "views");
 
 export function pageRoutes(studio: Studio): Router {
   const router = Router();
@@ -36,7 +28,7 @@ export function pageRoutes(studio: Studio): Router {
       assetVersion,
       users: studio.users.users,
       me,
-      tools: studio.tools.supervisors.map((supervisor) => supervisor.status(req.hostname)),
+      tools: studio.tools.statuses(viewOf(studio.config, req)),
       adminActions: ADMIN_ACTIONS,
       adminPasswordRequired: studio.config.secrets.adminPassword !== undefined,
       loginEnabled: studio.config.secrets.studioPassword !== undefined,

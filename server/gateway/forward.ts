@@ -1,0 +1,106 @@
+/**
+ * Forwarding through http-proxy-middleware: HTTP and WebSocket, streamed both ways, to the loopback port
+ * the gateway chose for the request. The client's Host header is kept (ComfyUI refuses a POST whose
+ * Origin disagrees with Host); X-Forwarded-For/-Host/-Proto say where the request came from (the RunPod
+ * proxy's own values are kept). A tool that is gone answers 502, one that hangs 504, never a hang.
+ */
+import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { createProxyMiddleware, fixRequestBody, type RequestHandler } from "http-proxy-middleware";
+import type { Logger } from "pino";
+import { sendJson, sendPage, wantsHtml } from "./pages.js";
+
+/** What the gateway decided about a request, for the forwarder. */
+export interface Route {
+  port: number;
+  toolName: string;
+  studioUrl: string;
+  /** Headers to set on the forwarded request (null: remove). */
+  headers: Record<string, string | null>;
+}
+
+const routes = new WeakMap<IncomingMessage, Route>();
+/** Requests whose tool went silent past the idle limit (http-proxy reports them as a hang-up). */
+const timedOut = new WeakSet<IncomingMessage>();
+
+export function setRoute(req: IncomingMessage, route: Route): void {
+  routes.set(req, route);
+}
+
+function routeOf(req: IncomingMessage): Route {
+  const route = routes.get(req);
+  if (!route) throw new Error("a request reached the forwarder without a route");
+  return route;
+}
+
+function forwardedHeaders(req: IncomingMessage): Record<string, string> {
+  const socket = req.socket;
+  const proto =
+    (req.headers["x-forwarded-proto"] as string | undefined) ??
+    ((socket as { encrypted?: boolean }).encrypted ? "https" : "http");
+  const forwardedFor = req.headers["x-forwarded-for"];
+  const address = socket.remoteAddress ?? "";
+  return {
+    "x-forwarded-proto": proto.split(",")[0]!.trim(),
+    "x-forwarded-host": (req.headers["x-forwarded-host"] as string | undefined) ?? req.headers.host ?? "",
+    "x-forwarded-for": forwardedFor ? `${String(forwardedFor)}, ${address}` : address,
+  };
+}
+
+function applyHeaders(proxyReq: ClientRequest, req: IncomingMessage): void {
+  const route = routeOf(req);
+  for (const [name, value] of Object.entries({ ...forwardedHeaders(req), ...route.headers })) {
+    if (value === null) proxyReq.removeHeader(name);
+    else proxyReq.setHeader(name, value);
+  }
+}
+
+export interface ForwarderOptions {
+  logger: Logger;
+  /** An upstream that sends nothing for this long is cut (504). */
+  upstreamIdleMs: number;
+}
+
+export function createForwarder(options: ForwarderOptions): RequestHandler {
+  return createProxyMiddleware<IncomingMessage, ServerResponse>({
+    router: (req) => `http://127.0.0.1:${routeOf(req).port}`,
+    changeOrigin: false,
+    xfwd: false,
+    ws: false,
+    proxyTimeout: options.upstreamIdleMs,
+    ejectPlugins: true,
+    on: {
+      proxyReq: (proxyReq, req) => {
+        applyHeaders(proxyReq, req);
+        fixRequestBody(proxyReq, req);
+        proxyReq.once("timeout", () => timedOut.add(req));
+      },
+      proxyReqWs: (proxyReq, req) => applyHeaders(proxyReq, req),
+      error: (error, req, target) => {
+        const route = routes.get(req);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (!("writeHead" in target)) {
+          (target as Socket).destroy();
+          return;
+        }
+        const res = target as ServerResponse;
+        const late = timedOut.has(req);
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const name = route?.toolName ?? "The tool";
+        const sentence = late
+          ? `${name} did not answer in time.`
+          : `${name} did not answer (${code ?? error.message}); it may have stopped.`;
+        options.logger.warn(
+          { err: error, tool: name, timed_out: late },
+          "the gateway could not reach a tool",
+        );
+        if (wantsHtml(req))
+          sendPage(res, late ? 504 : 502, `${name} did not answer`, sentence, route?.studioUrl ?? "/");
+        else sendJson(res, late ? 504 : 502, { success: false, message: sentence });
+      },
+    },
+  });
+}
