@@ -23,7 +23,9 @@ import { debugRoutes } from "./http/routes/debug.js";
 import { jobRoutes } from "./http/routes/jobs.js";
 import { logRoutes } from "./http/routes/logs.js";
 import { modelRoutes } from "./http/routes/models.js";
+import { idleRoutes } from "./http/routes/idle.js";
 import { openRoutes } from "./http/routes/open.js";
+import { systemRoutes } from "./http/routes/system.js";
 import { pageRoutes } from "./http/routes/pages.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { toolRoutes } from "./http/routes/tools.js";
@@ -31,7 +33,7 @@ import { sessionMiddleware } from "./http/session.js";
 import type { Studio } from "./studio.js";
 
 /** GETs polled by every open page: logged at debug level when they succeed. */
-const POLLED = /^\/(logs|tools|tool_status|jobs|models|healthz|custom_nodes)(\/|$)/;
+const POLLED = /^\/(logs|tools|tool_status|jobs|models|healthz|custom_nodes|pod|system|gallery|users)(\/|$)/;
 
 export function createApp(studio: Studio): Express {
   const app = express();
@@ -101,6 +103,8 @@ export function createApp(studio: Studio): Express {
   app.use(logRoutes(studio));
   app.use(modelRoutes(studio));
   app.use(openRoutes(studio));
+  app.use(idleRoutes(studio));
+  app.use(systemRoutes(studio));
 
   app.use(notFoundHandler);
   app.use(errorHandler());

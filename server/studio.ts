@@ -17,6 +17,8 @@ import { ApiKeys } from "./gateway/keys.js";
 import { Tickets } from "./gateway/tickets.js";
 import { createSessionStore, sessionSecret } from "./http/session.js";
 import type { SessionStore } from "./http/session-store.js";
+import { PodIdle } from "./idle/pod.js";
+import { ToolIdle } from "./idle/tools.js";
 import { AdminActions } from "./jobs/actions.js";
 import { JobRunner } from "./jobs/runner.js";
 import { LogStore } from "./logs/logfile.js";
@@ -25,6 +27,8 @@ import { ToolManager, type ToolSettings } from "./tools/manager.js";
 import { ARTIST_OUTPUT_TOOL, TOOLS, type ToolId } from "./tools/registry.js";
 import { ToolService } from "./tools/service.js";
 import { UserStore } from "./users/store.js";
+import { diskPaths, instancesFor } from "./system/instances.js";
+import { resourceHint } from "./system/system.js";
 
 export interface StudioOptions {
   logger: Logger;
@@ -35,6 +39,8 @@ export interface StudioOptions {
   instances?: Partial<Record<ToolId, (number | null)[]>>;
   /** A tool that sends nothing for this long is cut off by the gateway. */
   upstreamIdleMs?: number;
+  /** Whether installs check the volume's free space first (default true). */
+  checkInstallSpace?: boolean;
 }
 
 export interface Studio {
@@ -51,6 +57,8 @@ export interface Studio {
   sessions: SessionStore;
   tickets: Tickets;
   keys: ApiKeys;
+  idle: ToolIdle;
+  pod: PodIdle;
   /** The public tool ports (started by `gateway.start()`). */
   gateway: Gateway;
   sessionSecret: string;
@@ -82,22 +90,24 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
     usersTool && "usersFile" in usersTool
       ? new ComfyUsers(path.join(config.workspaceDir, usersTool.usersFile), logger)
       : null;
-  const manager = new ToolManager({
+  const manager: ToolManager = new ToolManager({
     config,
     logs,
     logger,
     settings: options.settings,
-    instances: options.instances,
+    instances: options.instances ?? (await instancesFor(config)),
     beforeStart: async (tool) => {
       if (comfyUsers && tool.rewrites.includes("comfy-user")) await comfyUsers.prepare(users.names);
     },
+    explain: (_tool, gpu, tail): Promise<string | null> =>
+      resourceHint(manager, tail, gpu, diskPaths(config)),
   });
   const activity = new Activity((toolId, at) => {
     for (const instance of manager.instances(toolId)) if (instance.isActive) instance.noteActivity(at);
   });
   const jobs = new JobRunner({ config, logs, logger });
   const tools = new ToolService(config, manager, jobs, activity);
-  const actions = new AdminActions(config, tools, jobs);
+  const actions = new AdminActions(config, tools, jobs, options.checkInstallSpace ?? true);
   const models = new ModelService({ config, logger });
   const keys = new ApiKeys(path.join(config.stateDir, "api_keys.json"), logger);
   await users.start();
@@ -109,6 +119,17 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   await jobs.load();
   await keys.load();
   await models.sets();
+  const idle = new ToolIdle({ minutes: config.idleStopMinutes, tools, jobs, logger });
+  const pod = new PodIdle({
+    minutes: config.idleStopPodMinutes,
+    podId: config.runpodPodId,
+    tools,
+    jobs,
+    logger,
+  });
+  tools.extras = (tool) => ({ idle_stop_at: idle.stopAt(tool) });
+  idle.start();
+  pod.start();
   const tickets = new Tickets();
   const gateway = new Gateway({
     config,
@@ -137,6 +158,8 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
     sessions,
     tickets,
     keys,
+    idle,
+    pod,
     gateway,
     sessionSecret: secret,
     events,
@@ -159,10 +182,14 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
         ...models.warnings,
         ...keys.warnings,
         ...gateway.warnings,
+        ...pod.warnings,
         ...events.slice(-20),
       ];
     },
     async close() {
+      idle.stop();
+      pod.stop();
+      activity.persistAll();
       await gateway.close();
       sessions.close();
       await users.stop();

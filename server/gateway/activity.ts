@@ -13,7 +13,7 @@
 /** An artist counts as in a tool for this long after their last request. */
 export const ACTIVE_WINDOW_MS = 5 * 60_000;
 /** Notes closer together than this update nothing but memory (the record is saved at most this often). */
-const PERSIST_EVERY_MS = 10_000;
+const PERSIST_EVERY_MS = 1_000;
 
 export class Activity {
   private readonly last = new Map<string, number>();
@@ -47,6 +47,11 @@ export class Activity {
       this.persisted.set(toolId, now);
       this.onPersist(toolId, new Date(now).toISOString());
     }
+  }
+
+  /** Writes every tool's last activity into its record now (at shutdown). */
+  persistAll(): void {
+    for (const [toolId, at] of this.last) this.onPersist(toolId, new Date(at).toISOString());
   }
 
   noteStudio(now = Date.now()): void {

@@ -9,9 +9,11 @@
 import path from "node:path";
 import type { Config } from "../config.js";
 import { scriptPath } from "../tools/paths.js";
-import { ADMIN_ACTIONS, type AdminAction } from "../tools/registry.js";
+import { diskOf } from "../system/disks.js";
+import { ADMIN_ACTIONS, type AdminAction, type ToolDefinition } from "../tools/registry.js";
+import { formatBytes } from "../util/bytes.js";
 import type { ToolService } from "../tools/service.js";
-import { badRequest, conflict, notFound } from "../util/errors.js";
+import { badRequest, conflict, notFound, StudioError } from "../util/errors.js";
 import { scriptProblem } from "../util/paths.js";
 import { CUSTOM_NODE_ACTIONS, customNodesHost, customNodesScript } from "./custom-nodes.js";
 import type { JobRecord, JobRunner } from "./runner.js";
@@ -28,6 +30,8 @@ export class AdminActions {
     private readonly config: Config,
     private readonly tools: ToolService,
     private readonly jobs: JobRunner,
+    /** Whether installs check the volume's free space first (off only in tests that install stand-ins). */
+    private readonly checkSpaceFirst = true,
   ) {}
 
   private existingScript(file: string): string {
@@ -39,7 +43,18 @@ export class AdminActions {
     return file;
   }
 
-  tool(admin: string, toolId: string, requested: string): JobRecord {
+  /** A 507 when the volume has less free space than an install of `tool` needs. */
+  private async checkSpace(tool: ToolDefinition): Promise<void> {
+    if (tool.installBytes <= 0 || !this.checkSpaceFirst) return;
+    const disk = await diskOf(this.config.workspaceDir);
+    if (!disk || disk.free_bytes >= tool.installBytes) return;
+    throw new StudioError(
+      507,
+      `${tool.name} needs about ${formatBytes(tool.installBytes)} free on the volume (${disk.path}); it has ${formatBytes(disk.free_bytes)}. Free some space (old *.old-* folders, unused models) and try again.`,
+    );
+  }
+
+  async tool(admin: string, toolId: string, requested: string): Promise<JobRecord> {
     const action = oneOf<AdminAction>(requested, ADMIN_ACTIONS, "action");
     const tool = this.tools.find(toolId);
     const script = this.existingScript(scriptPath(tool, action, this.config.repoDir));
@@ -48,6 +63,7 @@ export class AdminActions {
     if (action !== "install" && !this.tools.installed(tool)) {
       throw conflict(`${tool.name} is not installed: install it before you ${action} it.`);
     }
+    if (action !== "update") await this.checkSpace(tool);
     return this.jobs.enqueue({
       kind: "tool",
       target: tool.id,

@@ -9,7 +9,7 @@
  * ```
  */
 import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { constants, promises as fs } from "node:fs";
 import path from "node:path";
 
 export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
@@ -30,6 +30,20 @@ export async function writeFileAtomic(file: string, data: string | Buffer, mode 
   }
 }
 
+/** A regular file's text: never through a link, never blocking on a FIFO or a device. */
+export async function readRegularFile(file: string, maxBytes = 64 * 1024 * 1024): Promise<string> {
+  const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw Object.assign(new Error("it is not a regular file"), { code: "ENOTREG" });
+    if (stat.size > maxBytes)
+      throw Object.assign(new Error(`it is larger than ${maxBytes} bytes`), { code: "EFBIG" });
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
 export interface ReadResult<T> {
   value: T | undefined;
   /** Set when the file was there but unreadable: a sentence for /debug. */
@@ -44,14 +58,22 @@ export class JsonFile<T> {
     private readonly options: { mode?: number; validate?: (value: unknown) => T } = {},
   ) {}
 
-  /** Reads the file; a missing file is `undefined`, a broken one is set aside with a warning. */
+  /**
+   * Reads the file; a missing file is `undefined`, a broken one is set aside with a warning. It is opened
+   * without following a link and without blocking (a FIFO or a link in its place is refused, not read).
+   */
   async read(): Promise<ReadResult<T>> {
     let text: string;
     try {
-      text = await fs.readFile(this.file, "utf8");
+      text = await readRegularFile(this.file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { value: undefined };
-      return { value: undefined, warning: `${this.file} could not be read (${(error as Error).message}).` };
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return { value: undefined };
+      const reason = code === "ELOOP" ? "it is a link" : (error as Error).message;
+      return {
+        value: undefined,
+        warning: `${path.basename(this.file)} could not be read (${reason}); the studio started from empty and writes a new one.`,
+      };
     }
     try {
       const parsed: unknown = JSON.parse(text);

@@ -37,6 +37,8 @@ export interface ToolManagerOptions {
   instances?: Partial<Record<ToolId, (number | null)[]>>;
   /** Per tool, work a start needs first. */
   beforeStart?: (tool: ToolDefinition) => Promise<void>;
+  /** Why an instance crashed, from the end of its log (see system/system.ts). */
+  explain?: (tool: ToolDefinition, gpu: number | null, tail: string) => Promise<string | null>;
 }
 
 /** A tool instance's log: `{tool_id}.log` for the first, `{tool_id}@{n}.log` for the others. */
@@ -76,6 +78,7 @@ export class ToolManager {
               onChange: () => this.saver.schedule(),
               persist: async () => void (await this.saver.flush()),
               beforeStart: options.beforeStart ? () => options.beforeStart!(tool) : undefined,
+              explain: options.explain ? (tail) => options.explain!(tool, gpu, tail) : undefined,
             }),
         ),
       );

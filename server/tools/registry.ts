@@ -52,6 +52,10 @@ export interface ToolDefinition {
    * their `execution_state`.
    */
   readonly busy?: { readonly kind: "comfy-queue" | "jupyter-kernels"; readonly path: string };
+  /** With COMFYUI_INSTANCES: one instance per GPU, all behind the one public port. */
+  readonly perGpu?: boolean;
+  /** About how much an install needs on the volume (checked before install and reinstall). */
+  readonly installBytes: number;
   /** One line for the page. */
   readonly description: string;
   /** What a reinstall keeps (from the reinstall script), for the page's confirmation. */
@@ -61,6 +65,7 @@ export interface ToolDefinition {
 export const TOOLS = [
   {
     id: "comfy-ui",
+    installBytes: 10_000_000_000,
     name: "ComfyUI",
     port: { variable: "COMFYUI_PORT", default: 8188 },
     folder: "setup/comfy",
@@ -77,12 +82,14 @@ export const TOOLS = [
     rewrites: ["comfy-user", "filename-prefix"],
     usersFile: "ComfyUI/user/users.json",
     busy: { kind: "comfy-queue", path: "/queue" },
+    perGpu: true,
     description: "Node-based image and video generation; saves into your own output folder.",
     reinstallKeeps:
       "Kept: outputs, inputs, workflows and settings (user), every custom node and extra_model_paths.yaml are moved into the fresh copy; models stay in the shared models folder. The old folder is kept as ComfyUI.old-{time}.",
   },
   {
     id: "jupyter-lab",
+    installBytes: 1_000_000_000,
     name: "JupyterLab",
     port: { variable: "JUPYTER_PORT", default: 8888 },
     folder: "setup/jupyter",
@@ -101,6 +108,7 @@ export const TOOLS = [
   },
   {
     id: "ai-toolkit",
+    installBytes: 12_000_000_000,
     name: "AI-Toolkit",
     port: { variable: "AI_TOOLKIT_PORT", default: 8675 },
     folder: "setup/ai-toolkit",
@@ -115,6 +123,7 @@ export const TOOLS = [
   },
   {
     id: "swarm-ui",
+    installBytes: 3_000_000_000,
     name: "SwarmUI",
     port: { variable: "SWARMUI_PORT", default: 7861 },
     folder: "setup/swarm-ui",
@@ -129,6 +138,7 @@ export const TOOLS = [
   },
   {
     id: "lora-tool",
+    installBytes: 0,
     name: "LoRA-Tool",
     port: { variable: "LORA_TOOL_PORT", default: 3000 },
     folder: "setup/lora-tool",

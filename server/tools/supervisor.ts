@@ -57,6 +57,8 @@ export interface SupervisorDeps {
   persist: () => Promise<void>;
   /** Work a start needs first (ComfyUI's users file, see gateway/comfy-users.ts). */
   beforeStart?: () => Promise<void>;
+  /** Why a crash happened, from the end of its log (GPU memory, disk), or null. */
+  explain?: (tail: string) => Promise<string | null>;
 }
 
 export const EMPTY_RECORD: ToolRecord = {
@@ -252,6 +254,7 @@ export class ToolSupervisor {
       const message = `${this.tool.name} stopped unexpectedly ${when}: ${how}.`;
       this.note(message);
       const tail = await tailLines(this.deps.log, 20);
+      const hint = await this.deps.explain?.(await tailLines(this.deps.log, 200)).catch(() => null);
       this.ready = false;
       this.deps.logger.warn({ tool: this.tool.id, exit: info }, "tool crashed");
       this.update({
@@ -259,7 +262,7 @@ export class ToolSupervisor {
         exit_code: info.exitCode,
         signal: info.signal,
         ended_at: new Date().toISOString(),
-        message,
+        message: hint ? `${message} ${hint}.` : message,
         log_tail: tail,
         pid: null,
       });

@@ -75,6 +75,8 @@ export async function startTestStudio(options: TestStudioOptions = {}): Promise<
   const studio = await createStudio(config, {
     logger,
     usersDebounceMs: 50,
+    // Stand-in installs need no space; the check itself has its own test.
+    checkInstallSpace: false,
     settings: { readyIntervalMs: 50, foreignPollMs: 100, ...options.settings },
   });
   const app = createApp(studio);

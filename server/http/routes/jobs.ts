@@ -14,10 +14,10 @@ export function jobRoutes(studio: Studio): Router {
 
   router.post(
     "/admin_action",
-    route((req, res) => {
+    route(async (req, res) => {
       const body = parse(AdminActionBody, req.body);
       const admin = requireAdminMode(req, users);
-      const job = actions.tool(admin, body.tool_id, body.action);
+      const job = await actions.tool(admin, body.tool_id, body.action);
       res.status(202).json({ success: true, job_id: job.job_id, job: publicJob(job) });
     }),
   );
