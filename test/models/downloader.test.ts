@@ -320,7 +320,7 @@ describe("downloadSets", () => {
       options({ freeSpace: async () => 1_000_000 }),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotEnoughSpaceError);
-    expect((error as Error).message).toMatch(/Not enough disk space .*needs 0\.01 GB, 0\.00 GB free/);
+    expect((error as Error).message).toMatch(/Not enough disk space .*needs 8\.4 MB, 1\.0 MB free/);
     expect(hf.requestsFor("/huge.bin", "GET")).toHaveLength(0);
     expect(await exists(path.join(ws, "m/huge.bin.part"))).toBe(false);
   });
