@@ -22,6 +22,7 @@ export interface RunContext {
   signal: AbortSignal;
   concurrency: number;
   connectionsPerFile: number;
+  firstConnections: number;
   minPieceBytes: number;
   stateSaveMs: number;
   retries: number;
@@ -89,6 +90,7 @@ export async function openContext(options: DownloadOptions): Promise<RunContext>
     signal: options.signal,
     concurrency: whole(options.concurrency, 3, 1),
     connectionsPerFile: whole(options.connectionsPerFile, 8, 1),
+    firstConnections: whole(options.firstConnections, 1, 1),
     minPieceBytes: whole(options.minPieceBytes, 16 * 1024 * 1024, 1),
     stateSaveMs: Math.max(0, options.stateSaveMs ?? 2000),
     retries: whole(options.retries, 5, 0),

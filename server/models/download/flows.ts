@@ -1,21 +1,21 @@
 /**
  * The responses of one transfer being written into the `.part`, watched on a timer instead of per chunk:
- * each tick counts the bytes every write stream has put on disk since the last tick, and drops a connection
+ * each tick counts the bytes every body writer has put on disk since the last tick, and drops a connection
  * that has brought nothing for `idleTimeoutMs`.
  *
  * ```ts
  * const flows = new Flows(ctx.idleTimeoutMs);
  * const stop = flows.every(tickMs, (bytes) => progress.add(task, bytes));
- * const flow = flows.add(res, out, url.host, (bytes) => (piece.written += bytes));
- * try { await pipeline(res, out, { signal }); } finally { flows.remove(flow); stop(); }
+ * const body = new BodyWriter(res, fd, offset, signal);
+ * const flow = flows.add(res, body, url.host, (bytes) => (piece.written += bytes));
+ * try { await body.done; } finally { flows.remove(flow); stop(); }
  * ```
  */
-import type { WriteStream } from "node:fs";
 import type { IncomingMessage } from "node:http";
 
 interface Flow {
   res: IncomingMessage;
-  out: WriteStream;
+  out: { readonly written: number };
   host: string;
   counted: number;
   lastChange: number;
@@ -28,8 +28,13 @@ export class Flows {
 
   constructor(private readonly idleTimeoutMs: number) {}
 
-  /** Watches `res` being written by `out`; `onWritten` gets each count of new bytes on disk. */
-  add(res: IncomingMessage, out: WriteStream, host: string, onWritten: (bytes: number) => void): Flow {
+  /** Watches `res` being written by `out` (a BodyWriter); `onWritten` gets each count of new bytes on disk. */
+  add(
+    res: IncomingMessage,
+    out: { readonly written: number },
+    host: string,
+    onWritten: (bytes: number) => void,
+  ): Flow {
     const flow = { res, out, host, counted: 0, lastChange: Date.now(), onWritten };
     this.active.add(flow);
     return flow;
@@ -42,7 +47,7 @@ export class Flows {
   }
 
   private count(flow: Flow, now: number): void {
-    const bytes = flow.out.bytesWritten - flow.counted;
+    const bytes = flow.out.written - flow.counted;
     if (bytes > 0) {
       flow.counted += bytes;
       flow.lastChange = now;
@@ -77,7 +82,7 @@ export class Flows {
   }
 }
 
-/** The tick of a transfer: often enough for the progress and log intervals, at most twice a second. */
+/** The tick of a transfer: often enough for the progress and log intervals, at most ten times a second. */
 export function tickMs(progressIntervalMs: number, logIntervalMs: number): number {
-  return Math.max(5, Math.min(500, progressIntervalMs, logIntervalMs));
+  return Math.max(5, Math.min(100, progressIntervalMs, logIntervalMs));
 }

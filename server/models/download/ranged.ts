@@ -1,6 +1,9 @@
 /**
  * A file of known size over several Range connections: the file is cut into pieces, each connection takes
- * the lowest piece not yet started and writes it at its offset into the `.part`. The range state next to
+ * the lowest piece not yet started and writes it at its offset into the `.part`. It starts with one
+ * connection and doubles them (up to `connectionsPerFile`, see Ramp) while each brings less than a fast
+ * connection and doubling pays, so a server that limits each connection gets many and a fast link or a
+ * busy CPU is not swamped with connections that bring nothing more. The range state next to
  * the `.part` is saved every `stateSaveMs` and when the transfer stops, so a crash or a cancel resumes each
  * piece where it was. The SHA-256 follows the contiguous prefix as pieces complete.
  *
@@ -11,9 +14,9 @@
  * await fetchRanges(task, ctx, progress, slot); // throws StartOver, FileFailure, or a retryable error
  * ```
  */
-import { createWriteStream, promises as fs } from "node:fs";
+import { setMaxListeners } from "node:events";
+import { promises as fs } from "node:fs";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { formatBytes } from "../../util/bytes.js";
 import type { RunContext } from "./context.js";
 import { DownloadAbortError, StartOver } from "./errors.js";
@@ -34,6 +37,8 @@ import {
 } from "./pieces.js";
 import { sizeOnDisk, type Task } from "./plan.js";
 import type { Progress } from "./progress.js";
+import { Ramp } from "./ramp.js";
+import { BodyWriter } from "./writer.js";
 
 /** The saved state of the `.part`, or a new one (a `.part` without state holds a prefix). */
 async function rangeState(task: Task, ctx: RunContext, size: number, slot: HashSlot): Promise<RangeState> {
@@ -61,14 +66,14 @@ export async function fetchRanges(
   if (contiguousBytes(state.pieces) === size) return await finishFile(task, ctx, progress, slot);
 
   await fs.mkdir(path.dirname(task.part), { recursive: true });
-  const handle = await fs.open(task.part, "a");
+  const handle = await fs.open(task.part, fs.constants.O_RDWR | fs.constants.O_CREAT);
   const queue = state.pieces.filter((p) => p.written < p.end - p.start);
-  const connections = Math.min(ctx.connectionsPerFile, queue.length);
-  if (task.done > 0)
-    ctx.log(`Resuming ${task.relDest} at ${formatBytes(task.done)} (${connections} connections)`);
+  if (task.done > 0) ctx.log(`Resuming ${task.relDest} at ${formatBytes(task.done)}`);
   const controller = new AbortController();
   const signal = AbortSignal.any([ctx.signal, controller.signal]);
+  setMaxListeners(0, signal);
   const flows = new Flows(ctx.idleTimeoutMs);
+  let failure: unknown;
   let saving: Promise<void> | undefined;
   let savedAt = Date.now();
   const save = (): Promise<void> =>
@@ -76,29 +81,37 @@ export async function fetchRanges(
       saving = undefined;
       savedAt = Date.now();
     }));
-  let failure: unknown;
   // The state is on disk before any byte lands out of order, so a `.part` is never mistaken for a prefix.
   await save();
   slot.advance(contiguousBytes(state.pieces));
-  const stop = flows.every(tickMs(ctx.progressIntervalMs, ctx.logIntervalMs), (bytes) => {
-    progress.add(task, bytes);
-    slot.advance(contiguousBytes(state.pieces));
-    if (Date.now() - savedAt >= ctx.stateSaveMs) save().catch((error: unknown) => (failure ??= error));
-  });
+
   const via: { url?: string } = {};
-  const worker = async (): Promise<void> => {
+  const workers: Promise<void>[] = [];
+  const ramp = new Ramp(ctx.connectionsPerFile);
+  const worker = async (index: number): Promise<void> => {
     for (let piece = queue.shift(); piece && !signal.aborted; piece = queue.shift()) {
       const current: Piece = piece;
       try {
-        await ctx.connections(() => fetchPiece(task, ctx, current, size, signal, flows, via));
+        await ctx.connections(() => fetchPiece(task, current, handle.fd, { ctx, size, signal, flows, via }));
       } catch (error) {
         failure ??= error;
         controller.abort();
       }
+      if (index >= ramp.ceiling) return;
     }
   };
+  const open = (n: number): void => {
+    for (let i = 0; i < n && queue.length > 0; i++) workers.push(worker(workers.length));
+  };
+  const stop = flows.every(tickMs(ctx.progressIntervalMs, ctx.logIntervalMs), (bytes) => {
+    progress.add(task, bytes);
+    slot.advance(contiguousBytes(state.pieces));
+    if (Date.now() - savedAt >= ctx.stateSaveMs) save().catch((error: unknown) => (failure ??= error));
+    if (!signal.aborted) open(ramp.more(bytes, workers.length));
+  });
   try {
-    await Promise.all(Array.from({ length: connections }, worker));
+    open(Math.min(ctx.firstConnections, ctx.connectionsPerFile));
+    for (let done = 0; done < workers.length; done++) await workers[done];
   } finally {
     stop();
     await saving?.catch(() => undefined);
@@ -123,29 +136,35 @@ export async function fetchRanges(
   await finishFile(task, ctx, progress, slot);
 }
 
-/** Fetches the rest of `piece` (several requests when a server answers part of a range). */
-async function fetchPiece(
-  task: Task,
-  ctx: RunContext,
-  piece: Piece,
-  size: number,
-  signal: AbortSignal,
-  flows: Flows,
-  via: { url?: string },
-): Promise<void> {
-  while (piece.written < piece.end - piece.start && !signal.aborted) {
+interface PieceContext {
+  ctx: RunContext;
+  size: number;
+  signal: AbortSignal;
+  flows: Flows;
+  via: { url?: string };
+}
+
+/** Fetches the rest of `piece` into `fd` (several requests when a server answers part of a range). */
+async function fetchPiece(task: Task, piece: Piece, fd: number, p: PieceContext): Promise<void> {
+  while (piece.written < piece.end - piece.start && !p.signal.aborted) {
     const from = piece.start + piece.written;
-    const { res, url, end } = await openPiece(task, ctx, { from, end: piece.end, size, signal, via });
-    const out = createWriteStream(task.part, { flags: "r+", start: from, highWaterMark: 1 << 20 });
-    const flow = flows.add(res, out, url.host, (bytes) => (piece.written += bytes));
+    const { res, url, end } = await openPiece(task, p.ctx, {
+      from,
+      end: piece.end,
+      size: p.size,
+      signal: p.signal,
+      via: p.via,
+    });
+    const body = new BodyWriter(res, fd, from, p.signal);
+    const flow = p.flows.add(res, body, url.host, (bytes) => (piece.written += bytes));
     try {
-      await pipeline(res, out, { signal });
+      await body.done;
     } finally {
-      flows.remove(flow);
+      p.flows.remove(flow);
     }
     if (piece.start + piece.written < end) {
       throw new Error(
-        `the connection closed at ${formatBytes(piece.start + piece.written)} of ${formatBytes(size)}`,
+        `the connection closed at ${formatBytes(piece.start + piece.written)} of ${formatBytes(p.size)}`,
       );
     }
   }

@@ -7,9 +7,8 @@
  * await streamWhole(task, ctx, progress, slot); // throws StartOver, FileFailure, or a retryable error
  * ```
  */
-import { createWriteStream, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { formatBytes } from "../../util/bytes.js";
 import { openUrl, retryAfterMs, statusError } from "../http.js";
 import type { RunContext } from "./context.js";
@@ -21,6 +20,7 @@ import type { HashSlot } from "./hasher.js";
 import { contiguousBytes, dropRangeState, loadRangeState } from "./pieces.js";
 import { sizeOnDisk, type Task } from "./plan.js";
 import type { Progress } from "./progress.js";
+import { BodyWriter } from "./writer.js";
 
 /** Bytes the `.part` holds from its start; a `.part` written in ranges is cut to its contiguous prefix. */
 async function prefixOnDisk(task: Task, slot: HashSlot): Promise<number> {
@@ -116,20 +116,21 @@ export async function streamWhole(
   }
 
   await fs.mkdir(path.dirname(task.part), { recursive: true });
-  const out = createWriteStream(task.part, { flags: append ? "a" : "w", highWaterMark: 1 << 20 });
+  const handle = await fs.open(task.part, append && partSize > 0 ? "r+" : "w");
   const base = append ? partSize : 0;
+  const body = new BodyWriter(res, handle.fd, base, signal);
   const flows = new Flows(idleTimeoutMs);
-  let written = 0;
   const stop = flows.every(tickMs(ctx.progressIntervalMs, ctx.logIntervalMs), (bytes) => {
     progress.add(task, bytes);
-    slot.advance(base + written);
+    slot.advance(base + body.written);
   });
-  const flow = flows.add(res, out, url.host, (bytes) => (written += bytes));
+  const flow = flows.add(res, body, url.host, () => undefined);
   try {
-    await pipeline(res, out, { signal });
+    await body.done;
   } finally {
     flows.remove(flow);
     stop();
+    await handle.close();
   }
 
   const onDisk = (await sizeOnDisk(task.part)) ?? 0;

@@ -52,6 +52,8 @@ export interface DownloadOptions {
   concurrency?: number;
   /** Range connections for one file, when its server takes Range requests (default 8). */
   connectionsPerFile?: number;
+  /** Range connections a file starts with; more are opened while each brings less than a fast one does (default 1). */
+  firstConnections?: number;
   /** Connections of the whole run at most, over all files (default 16). */
   maxConnections?: number;
   /** Smallest piece a file is cut into for parallel ranges; a file up to this size uses one connection (default 16 MiB). */
