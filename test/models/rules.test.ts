@@ -59,20 +59,25 @@ describe("connection ramp", () => {
     const ramp = new Ramp(8);
     const t0 = Date.now();
     expect(ramp.more(1e6, 1, t0 + 50)).toBe(0); // window not over yet
-    expect(ramp.more(1e6, 1, t0 + 100)).toBe(1); // 20 MB/s on one connection: double
-    expect(ramp.more(4e6, 2, t0 + 200)).toBe(2); // 40 MB/s: it paid, double again
-    expect(ramp.more(4.2e6, 4, t0 + 300)).toBe(0); // 42 MB/s: it did not pay
+    expect(ramp.more(1e6, 1, t0 + 100, 0.1)).toBe(1); // 20 MB/s on one connection: double
+    expect(ramp.more(4e6, 2, t0 + 200, 0.1)).toBe(2); // 40 MB/s: it paid, double again
+    expect(ramp.more(4.2e6, 4, t0 + 300, 0.1)).toBe(0); // 42 MB/s: it did not pay
     expect(ramp.ceiling).toBe(2);
-    expect(ramp.more(9e6, 2, t0 + 400)).toBe(0); // settled
+    expect(ramp.more(9e6, 2, t0 + 400, 0.1)).toBe(0); // settled
+  });
+
+  it("adds none while the event loop is busy", () => {
+    const ramp = new Ramp(8);
+    expect(ramp.more(1e6, 1, Date.now() + 100, 0.9)).toBe(0);
   });
 
   it("keeps one fast connection alone and never passes the maximum", () => {
     const fast = new Ramp(8);
-    expect(fast.more(50e6, 1, Date.now() + 100)).toBe(0); // 500 MB/s
+    expect(fast.more(50e6, 1, Date.now() + 100, 0.1)).toBe(0); // 500 MB/s
     const small = new Ramp(3);
     const t0 = Date.now();
-    expect(small.more(1e6, 1, t0 + 100)).toBe(1);
-    expect(small.more(2e6, 2, t0 + 200)).toBe(1);
-    expect(small.more(3e6, 3, t0 + 300)).toBe(0);
+    expect(small.more(1e6, 1, t0 + 100, 0.1)).toBe(1);
+    expect(small.more(2e6, 2, t0 + 200, 0.1)).toBe(1);
+    expect(small.more(3e6, 3, t0 + 300, 0.1)).toBe(0);
   });
 });
