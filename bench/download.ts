@@ -1,155 +1,200 @@
 /**
- * Download throughput: the studio's model downloader against `curl -s -o`, on the same loopback server in
- * the same run. The server runs in a worker thread (so it does not share the downloader's event loop) and
- * streams a 256 MiB file made of one generated 16 MiB block, without holding the file in memory.
+ * Download figures: the studio's model downloader against curl, interleaved A/B over several rounds (the
+ * order alternates each round), medians with min-max spread, each goal beside its figure. The file server
+ * (bench/fileserver.ts) and the downloader (bench/download-child.ts) each run in a process of their own.
+ *
+ * (a) a server that limits each connection to 20 MB/s: downloader MB/s / curl MB/s, goal >= 3;
+ * (b) unthrottled loopback, verified: (curl time + sha256sum time) / downloader-with-sha256 time, goal >= 1;
+ * (c) CPU seconds (user + sys) per GB of the downloading process, goal: half of the previous downloader's.
  *
  * ```sh
- * npm run build && node dist/bench/download.js
+ * npm run bench -- download
  * ```
  */
-import { createCipheriv, createHash } from "node:crypto";
+import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa } from "execa";
-import { downloadFiles } from "../server/models/downloader.js";
+import { servedSha256 } from "./served.js";
+import { line, summary } from "./stats.js";
 
-const BLOCK = 16 * 1024 * 1024;
-const SIZE = 256 * 1024 * 1024;
+const ROUNDS = 5;
+const MIB = 1024 * 1024;
+const LOOPBACK_SIZE = 512 * MIB;
+const THROTTLED_SIZE = 128 * MIB;
+const RATE = 20e6;
+/** The single-stream downloader (commit c44e442) measured by this benchmark on the 2-core development machine. */
+const PREVIOUS_CPU_PER_GB = 1.76;
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-const SERVER_SOURCE = `
-const http = require("node:http");
-const { parentPort, workerData } = require("node:worker_threads");
-const block = Buffer.from(workerData.block);
-const total = workerData.size;
-const server = http.createServer((req, res) => {
-  let start = 0;
-  let end = total;
-  const headers = { "Accept-Ranges": "bytes" };
-  const range = /^bytes=(\\d+)-(\\d*)$/.exec(req.headers.range || "");
-  let status = 200;
-  if (range) {
-    start = Number(range[1]);
-    end = range[2] ? Math.min(total, Number(range[2]) + 1) : total;
-    status = 206;
-    headers["Content-Range"] = "bytes " + start + "-" + (end - 1) + "/" + total;
-  }
-  headers["Content-Length"] = end - start;
-  res.writeHead(status, headers);
-  if (req.method === "HEAD") return res.end();
-  let pos = start;
-  const pump = () => {
-    while (pos < end) {
-      const off = pos % block.length;
-      const n = Math.min(block.length - off, end - pos, 1024 * 1024);
-      pos += n;
-      if (!res.write(block.subarray(off, off + n))) return void res.once("drain", pump);
-    }
-    res.end();
-  };
-  res.on("close", () => { pos = end; });
-  pump();
-});
-server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
-`;
-
-function makeBlock(): Buffer {
-  const cipher = createCipheriv("aes-128-ctr", Buffer.alloc(16, 7), Buffer.alloc(16));
-  return Buffer.concat([cipher.update(Buffer.alloc(BLOCK)), cipher.final()]);
+interface Sample {
+  ms: number;
+  cpuSeconds: number;
 }
 
-function expectedSha(block: Buffer): string {
-  const hash = createHash("sha256");
-  for (let i = 0; i < SIZE / BLOCK; i++) hash.update(block);
-  return hash.digest("hex");
+interface Server {
+  url: string;
+  stop: () => void;
 }
 
-function mbps(bytes: number, ms: number): number {
-  return bytes / 1e6 / (ms / 1000);
-}
-
-async function hasCurl(): Promise<boolean> {
-  try {
-    await execa("curl", ["--version"]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs the benchmark and prints MB/s for the downloader and for curl, and their ratio. */
-export async function run(): Promise<void> {
-  const block = makeBlock();
-  const sha = expectedSha(block);
-  const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: { block, size: SIZE } });
+async function startServer(size: number, rate: number): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [path.join(HERE, "fileserver.js"), "--size", String(size), "--rate", String(rate)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
-    worker.once("message", (value: number) => resolve(value));
-    worker.once("error", reject);
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the file server exited with ${code}`)));
+    child.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
   });
-  const url = `http://127.0.0.1:${port}/bench.bin`;
+  return { url: `http://127.0.0.1:${port}/bench.bin`, stop: () => child.kill() };
+}
+
+/** Time and CPU of a command from GNU time (`%e %U %S` on the last line of stderr). */
+async function timed(command: string, args: string[]): Promise<Sample & { stdout: string }> {
+  const result = await execa("/usr/bin/time", ["-f", "%e %U %S", command, ...args]);
+  const [elapsed, user, sys] = (result.stderr.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+  return { ms: (elapsed ?? NaN) * 1000, cpuSeconds: (user ?? NaN) + (sys ?? NaN), stdout: result.stdout };
+}
+
+async function studio(url: string, size: number, sha?: string): Promise<Sample> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-download-"));
-  const workspaceDir = path.join(dir, "workspace");
-  const stateDir = path.join(dir, "state");
-  await fs.mkdir(workspaceDir, { recursive: true });
-  const results: { label: string; mbps: number }[] = [];
-
   try {
-    console.log(`download: ${SIZE / 1024 / 1024} MiB over loopback (server in a worker thread)`);
-    // One unmeasured pass warms up the server, the page cache and the JIT.
-    const quiet = {
-      workspaceDir,
-      stateDir,
-      tokens: {},
-      signal: new AbortController().signal,
-      log: () => undefined,
-      retries: 0,
-    };
-    await downloadFiles([{ url, dest: path.join(workspaceDir, "warmup.bin") }], quiet);
-    await fs.rm(path.join(workspaceDir, "warmup.bin"));
-    await fs.rm(path.join(stateDir, "models", "sizes.json"), { force: true });
-    for (const withSha of [false, true]) {
-      const dest = path.join(workspaceDir, `downloader-${withSha ? "sha" : "plain"}.bin`);
-      const rssBefore = process.memoryUsage().rss;
-      let peakRss = rssBefore;
-      const sampler = setInterval(() => {
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      }, 20);
-      const started = performance.now();
-      await downloadFiles([{ url, dest, sha256: withSha ? sha : undefined }], quiet);
-      const ms = performance.now() - started;
-      clearInterval(sampler);
-      const size = (await fs.stat(dest)).size;
-      if (size !== SIZE) throw new Error(`downloaded ${size} bytes, expected ${SIZE}`);
-      await fs.rm(dest);
-      await fs.rm(path.join(stateDir, "models", "sizes.json"), { force: true });
-      const label = withSha ? "downloader + sha256" : "downloader";
-      results.push({ label, mbps: mbps(SIZE, ms) });
-      console.log(
-        `  ${label.padEnd(20)} ${mbps(SIZE, ms).toFixed(0).padStart(6)} MB/s  (${(ms / 1000).toFixed(2)} s, ` +
-          `peak RSS +${((peakRss - rssBefore) / 1024 / 1024).toFixed(0)} MiB)`,
-      );
-    }
-
-    if (await hasCurl()) {
-      const dest = path.join(workspaceDir, "curl.bin");
-      const started = performance.now();
-      await execa("curl", ["-s", "-o", dest, url]);
-      const ms = performance.now() - started;
-      const size = (await fs.stat(dest)).size;
-      if (size !== SIZE) throw new Error(`curl downloaded ${size} bytes, expected ${SIZE}`);
-      const curl = mbps(SIZE, ms);
-      console.log(
-        `  ${"curl -s -o".padEnd(20)} ${curl.toFixed(0).padStart(6)} MB/s  (${(ms / 1000).toFixed(2)} s)`,
-      );
-      for (const r of results) console.log(`  ratio ${r.label} / curl: ${(r.mbps / curl).toFixed(2)}`);
-    } else {
-      console.log("  curl is not installed; the curl comparison is skipped.");
-    }
+    const args = [path.join(HERE, "download-child.js"), "--url", url, "--dir", dir];
+    if (sha) args.push("--sha256", sha);
+    const result = await execa(process.execPath, args);
+    const got = (await fs.stat(path.join(dir, "workspace", "bench.bin"))).size;
+    if (got !== size) throw new Error(`the downloader wrote ${got} bytes, expected ${size}`);
+    return JSON.parse(result.stdout) as Sample;
   } finally {
-    await worker.terminate();
     await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** curl, and when `hasher` is given, that hasher on the file afterwards (times added). */
+async function curl(url: string, size: number, hasher?: { command: string; args: string[]; sha: string }) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-curl-"));
+  const dest = path.join(dir, "bench.bin");
+  try {
+    const fetched = await timed("curl", ["-s", "-o", dest, url]);
+    if ((await fs.stat(dest)).size !== size) throw new Error("curl wrote a short file");
+    if (!hasher) return { ms: fetched.ms, cpuSeconds: fetched.cpuSeconds };
+    const hashed = await timed(hasher.command, [...hasher.args, dest]);
+    if (!hashed.stdout.includes(hasher.sha)) throw new Error(`${hasher.command} gave another digest`);
+    return { ms: fetched.ms + hashed.ms, cpuSeconds: fetched.cpuSeconds + hashed.cpuSeconds };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `a` and `b` once per round, alternating which goes first. */
+async function interleaved<T>(a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T[]; b: T[] }> {
+  const out = { a: [] as T[], b: [] as T[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      out.a.push(await a());
+      out.b.push(await b());
+    } else {
+      out.b.push(await b());
+      out.a.push(await a());
+    }
+  }
+  return out;
+}
+
+function spread(values: number[], digits: number, unit: string): string {
+  const s = summary(values);
+  const f = (v: number) => v.toFixed(digits);
+  return `${f(s.median)}${unit} (${f(s.min)}-${f(s.max)})`;
+}
+
+const seconds = (samples: Sample[]): string =>
+  spread(
+    samples.map((s) => s.ms / 1000),
+    2,
+    " s",
+  );
+const mbps = (size: number) => (s: Sample) => size / 1e6 / (s.ms / 1000);
+const cpuPerGB = (size: number) => (s: Sample) => s.cpuSeconds / (size / 1e9);
+
+function goal(value: number, text: string, met: boolean): string {
+  return `${text}: ${met ? "met" : "NOT met"} (median ${value.toFixed(2)})`;
+}
+
+export async function run(): Promise<void> {
+  console.log(
+    `download: ${ROUNDS} interleaved rounds; file server and downloader each in their own process; ` +
+      `${LOOPBACK_SIZE / MIB} MiB a sample on loopback, ${THROTTLED_SIZE / MIB} MiB a sample at ${RATE / 1e6} MB/s per connection`,
+  );
+  const throttled = await startServer(THROTTLED_SIZE, RATE);
+  try {
+    const r = await interleaved(
+      () => studio(throttled.url, THROTTLED_SIZE),
+      () => curl(throttled.url, THROTTLED_SIZE),
+    );
+    const ratios = r.a.map((s, i) => mbps(THROTTLED_SIZE)(s) / mbps(THROTTLED_SIZE)(r.b[i]!));
+    console.log(`  (a) ${RATE / 1e6} MB/s per connection`);
+    line("downloader", spread(r.a.map(mbps(THROTTLED_SIZE)), 0, " MB/s"));
+    line("curl -s -o", spread(r.b.map(mbps(THROTTLED_SIZE)), 0, " MB/s"));
+    line("downloader / curl", spread(ratios, 2, "x"));
+    line("", goal(summary(ratios).median, "goal >= 3x curl", summary(ratios).median >= 3));
+  } finally {
+    throttled.stop();
+  }
+
+  const sha = servedSha256(LOOPBACK_SIZE);
+  const loopback = await startServer(LOOPBACK_SIZE, 0);
+  try {
+    const plain = await interleaved(
+      () => studio(loopback.url, LOOPBACK_SIZE),
+      () => curl(loopback.url, LOOPBACK_SIZE),
+    );
+    const verified = await interleaved(
+      () => studio(loopback.url, LOOPBACK_SIZE, sha),
+      () => curl(loopback.url, LOOPBACK_SIZE, { command: "sha256sum", args: [], sha }),
+    );
+    const openssl = await interleaved(
+      () => studio(loopback.url, LOOPBACK_SIZE, sha),
+      () => curl(loopback.url, LOOPBACK_SIZE, { command: "openssl", args: ["dgst", "-sha256", "-r"], sha }),
+    );
+    const plainRatio = plain.a.map((s, i) => plain.b[i]!.ms / s.ms);
+    const verifiedRatio = verified.a.map((s, i) => verified.b[i]!.ms / s.ms);
+    const opensslRatio = openssl.a.map((s, i) => openssl.b[i]!.ms / s.ms);
+    console.log("  (b) unthrottled loopback");
+    line("downloader", spread(plain.a.map(mbps(LOOPBACK_SIZE)), 0, " MB/s"));
+    line("curl -s -o", spread(plain.b.map(mbps(LOOPBACK_SIZE)), 0, " MB/s"));
+    line("downloader / curl (speed)", spread(plainRatio, 2, "x"));
+    line("downloader + sha256", seconds(verified.a));
+    line("curl, then sha256sum", seconds(verified.b));
+    line("(curl + sha256sum) / downloader + sha256 (time)", spread(verifiedRatio, 2, "x"));
+    line("", goal(summary(verifiedRatio).median, "goal >= 1.0", summary(verifiedRatio).median >= 1));
+    line("curl, then openssl dgst -sha256 (reference)", seconds(openssl.b));
+    line("(curl + openssl) / downloader + sha256 (time)", spread(opensslRatio, 2, "x"));
+
+    console.log("  (c) CPU seconds (user + sys) per GB of the downloading process");
+    const plainCpu = plain.a.map(cpuPerGB(LOOPBACK_SIZE));
+    line("downloader", spread(plainCpu, 2, " s/GB"));
+    const cpu = summary(plainCpu).median;
+    line("", goal(cpu, "goal <= 0.45 s/GB (half of 0.9)", cpu <= 0.45));
+    line(
+      "",
+      goal(
+        cpu,
+        `goal <= ${PREVIOUS_CPU_PER_GB / 2} s/GB (half of the previous downloader here)`,
+        cpu <= PREVIOUS_CPU_PER_GB / 2,
+      ),
+    );
+    line(
+      "downloader + sha256",
+      spread([...verified.a, ...openssl.a].map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"),
+    );
+    line("curl -s -o", spread(plain.b.map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"));
+    line("curl, then sha256sum", spread(verified.b.map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"));
+  } finally {
+    loopback.stop();
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * A loopback HTTP file server for the downloader tests: serves generated files with Range support and can
- * misbehave on purpose (drop the connection, stall, answer an error status a few times, ignore Range,
- * redirect to another server, demand a token). It records every request.
+ * misbehave on purpose (drop the connection, stall, answer an error status a few times, ignore Range or
+ * answer another range, limit each connection's speed, redirect to another server, demand a token). It
+ * records every request and the most bodies it sent at once.
  */
 import { createCipheriv, createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Deterministic pseudo-random bytes (AES-128-CTR over zeros, keyed by `seed`). */
 export function generateContent(seed: string, size: number): Buffer {
@@ -36,6 +38,13 @@ export interface Behaviour {
   requireToken?: string;
   /** Answer 405 to HEAD. */
   noHead?: boolean;
+  /** Send at most this many body bytes per second on each connection (as a CDN does). */
+  rate?: number;
+  /**
+   * Answer a Range request with 206 but not as asked: `shift` sends the range one byte later than asked,
+   * `long` starts where asked but runs to the end of the file.
+   */
+  lieRange?: "shift" | "long";
 }
 
 export interface RecordedRequest {
@@ -55,6 +64,9 @@ interface Served {
 
 export class TestFileServer {
   readonly requests: RecordedRequest[] = [];
+  /** The most GETs that were sending a body at the same time. */
+  maxActive = 0;
+  private active = 0;
   private readonly files = new Map<string, Served>();
   private stallRelease: (() => void)[] = [];
 
@@ -157,6 +169,8 @@ export class TestFileServer {
       end = range[2] ? Math.min(data.length, Number(range[2]) + 1) : data.length;
       if (start >= data.length) return answer(416, { "Content-Range": `bytes */${data.length}` });
       status = 206;
+      if (b.lieRange === "shift") start = Math.min(start + 1, end - 1);
+      if (b.lieRange === "long") end = data.length;
     }
     const headers: Record<string, string | number> = {
       "Content-Length": end - start,
@@ -177,12 +191,16 @@ export class TestFileServer {
       stallAt = b.stall.afterBytes;
     }
     let closed = false;
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
     const closedPromise = new Promise<void>((resolve) =>
       res.once("close", () => {
         closed = true;
+        this.active--;
         resolve();
       }),
     );
+    const began = performance.now();
     let offset = start;
     while (offset < end && !closed) {
       let chunkEnd = Math.min(end, offset + 64 * 1024);
@@ -194,6 +212,8 @@ export class TestFileServer {
         offset = chunkEnd;
         const flushed = new Promise<void>((resolve) => res.write(chunk, () => resolve()));
         await Promise.race([flushed, closedPromise]);
+        const ahead = b.rate ? ((offset - start) / b.rate) * 1000 - (performance.now() - began) : 0;
+        if (ahead > 1) await Promise.race([sleep(ahead), closedPromise]);
       }
       if (dropAt !== undefined && offset - start >= dropAt) {
         res.socket?.destroy();

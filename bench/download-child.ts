@@ -1,0 +1,36 @@
+/**
+ * One download by the studio's downloader in a process of its own, so that its CPU time is its own. Prints
+ * one JSON line: `{ "ms": wall time, "cpuSeconds": user + sys of this process during the download }`.
+ *
+ * ```sh
+ * node dist/bench/download-child.js --url http://127.0.0.1:8080/f.bin --dir /tmp/x [--sha256 HEX]
+ * ```
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { downloadFiles } from "../server/models/downloader.js";
+
+const { values } = parseArgs({
+  options: { url: { type: "string" }, dir: { type: "string" }, sha256: { type: "string" } },
+});
+if (!values.url || !values.dir) {
+  console.error("usage: download-child --url URL --dir DIR [--sha256 HEX]");
+  process.exit(2);
+}
+const workspaceDir = path.join(values.dir, "workspace");
+const dest = path.join(workspaceDir, "bench.bin");
+await fs.mkdir(workspaceDir, { recursive: true });
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+await downloadFiles([{ url: values.url, dest, sha256: values.sha256 }], {
+  workspaceDir,
+  stateDir: path.join(values.dir, "state"),
+  tokens: {},
+  signal: new AbortController().signal,
+  log: () => undefined,
+  retries: 0,
+});
+const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+process.stdout.write(`${JSON.stringify({ ms, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
