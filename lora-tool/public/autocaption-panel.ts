@@ -107,12 +107,12 @@ export class AutoCaptionPanel {
     try {
       const answer = await busy(
         submit,
-        async () => await postJson<{ settings: PublicSettings }>("/api/settings", body),
+        async () => await postJson<{ settings: PublicSettings; message: string }>("/api/settings", body),
       );
       this.showSettings(answer.settings);
       setStatus(
         this.settingsStatus,
-        extra.clear_api_key ? "The saved key is forgotten." : "Settings saved.",
+        extra.clear_api_key ? "The saved key is forgotten." : answer.message,
         true,
       );
     } catch (error) {

@@ -30,17 +30,21 @@ export function autocaptionRoutes(ctx: Context): Router {
 
   router.post("/api/settings", requireJson, async (req, res) => {
     const change = parseBody(settingsUpdateSchema, req);
-    const saved = await ctx.settings.update(change);
+    const { settings: saved, keyDropped } = await ctx.settings.update(change);
     ctx.logger.info(
       {
         base_url: saved.base_url,
         model: saved.model,
         concurrency: saved.concurrency,
         api_key_set: saved.api_key !== "",
+        api_key_dropped: keyDropped,
       },
       "auto-caption settings saved",
     );
-    res.json({ success: true, settings: publicSettings(saved), message: "Settings saved." });
+    const message = keyDropped
+      ? "Settings saved. The saved API key was removed because the base URL changed; enter the key for the new endpoint."
+      : "Settings saved.";
+    res.json({ success: true, settings: publicSettings(saved), message });
   });
 
   router.get("/api/presets", (_req, res) => {

@@ -80,7 +80,9 @@ export function datasetRoutes(ctx: Context): Router {
     const dir = await ctx.store.require(name);
     res.attachment(`${name}.zip`);
     res.type("application/zip");
-    await streamDatasetZip(dir, name, res);
+    const skipped = await streamDatasetZip(dir, name, res);
+    if (skipped.length > 0)
+      ctx.logger.warn({ dataset: name, skipped: skipped.length }, "files left out of the zip");
   });
 
   return router;

@@ -13,10 +13,23 @@ function megabytes(bytes: number): string {
   return `${Math.round(bytes / 1024 / 1024)} MB`;
 }
 
-/** Multer's limits as clear 4xx answers. */
+/** Whether an error is the system's (a full disk, a closed file), not the request's. */
+function isSystemError(error: unknown): boolean {
+  return typeof (error as NodeJS.ErrnoException | null)?.code === "string";
+}
+
+/** Multer's limits as clear 4xx answers, and a body its parser cannot read as a 400. */
 function uploadErrors(ctx: Context): ErrorRequestHandler {
   return (error: unknown, _req, _res, next) => {
-    if (!(error instanceof multer.MulterError)) return next(error);
+    if (!(error instanceof multer.MulterError)) {
+      // What is left comes from reading the multipart body (busboy): a malformed body, not a fault.
+      if (error instanceof Error && !isSystemError(error) && !(error instanceof HttpError)) {
+        return next(
+          new HttpError(400, `The upload could not be read as multipart/form-data (${error.message}).`),
+        );
+      }
+      return next(error);
+    }
     const file = (error as { filename?: string }).filename;
     switch (error.code) {
       case "LIMIT_FILE_SIZE":
