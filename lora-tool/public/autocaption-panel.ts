@@ -1,6 +1,7 @@
 /** The auto-caption panel: endpoint settings, prompt presets, start and cancel, and polled progress. */
 import { datasetUrl, getJson, postJson, type PublicSettings, type RunStatus } from "./api.js";
-import { busy, byId, messageOf, setStatus, showError } from "./dom.js";
+import { busy, byId, setStatus, showError } from "./dom.js";
+import { messageOf } from "./kit/web/api.js";
 
 const POLL_MS = 1000;
 

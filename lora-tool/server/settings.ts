@@ -6,7 +6,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { PublicSettings } from "../api.js";
-import { writeFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "@comfystudio/kit/atomic";
 
 export interface CaptionSettings {
   base_url: string;

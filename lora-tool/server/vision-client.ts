@@ -4,6 +4,7 @@
  * 5xx answers, timeouts and dropped connections with back-off, honouring `Retry-After`.
  */
 import { STATUS_CODES } from "node:http";
+import { readInside } from "@comfystudio/kit/paths";
 import sharp from "sharp";
 import { backoffDelay, CancelledError, parseRetryAfter, sleep } from "./backoff.js";
 import { cleanModelCaption } from "./caption-text.js";
@@ -49,9 +50,12 @@ export function chatCompletionsUrl(baseUrl: string): string {
   return `${baseUrl.trim().replace(/\/+$/, "")}/chat/completions`;
 }
 
-/** The image scaled to at most 1024 px on its long side, as a JPEG data URL (smaller, faster requests). */
-export async function encodeImageForModel(file: string): Promise<string> {
-  const jpeg = await sharp(file)
+/**
+ * The image `dir/name` scaled to at most 1024 px on its long side, as a JPEG data URL (smaller, faster
+ * requests); read as the kit opens files, never through a link.
+ */
+export async function encodeImageForModel(dir: string, name: string): Promise<string> {
+  const jpeg = await sharp(await readInside(dir, name))
     .autoOrient()
     .resize(1024, 1024, { fit: "inside", withoutEnlargement: true })
     .flatten({ background: "#ffffff" })

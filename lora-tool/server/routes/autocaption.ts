@@ -1,10 +1,11 @@
 /** Auto-caption routes: settings (the key never leaves the server), presets, start, progress, cancel. */
+import { notFound } from "@comfystudio/kit/errors";
+import { requireJson } from "@comfystudio/kit/guards";
 import { Router } from "express";
 import { z } from "zod";
 import type { Context } from "../context.js";
-import { HttpError, param, parseBody } from "../http.js";
+import { param, parseBody } from "../http.js";
 import { CAPTION_STYLE_IDS, composePrompt, presetList, SUBJECT_IDS } from "../presets.js";
-import { requireJson } from "../security.js";
 import { publicSettings, settingsUpdateSchema } from "../settings.js";
 
 const startBody = z.object({
@@ -73,7 +74,7 @@ export function autocaptionRoutes(ctx: Context): Router {
     const dataset = param(req, "dataset");
     await ctx.store.require(dataset);
     const run = ctx.captioner.cancel(dataset);
-    if (!run) throw new HttpError(404, "No auto-caption run to cancel on this dataset.");
+    if (!run) throw notFound("No auto-caption run to cancel on this dataset.");
     res.json({ success: true, run });
   });
 

@@ -1,4 +1,5 @@
 /** Caption routes: edit one, trigger word and find-and-replace over the set, statistics. */
+import { requireJson } from "@comfystudio/kit/guards";
 import { Router } from "express";
 import { z } from "zod";
 import {
@@ -12,7 +13,6 @@ import {
 import type { Context } from "../context.js";
 import { param, parseBody } from "../http.js";
 import { requireImage } from "../images.js";
-import { requireJson } from "../security.js";
 
 // eslint-disable-next-line no-control-regex
 const singleLine = (text: string) => !/[\u0000-\u001f\u007f]/.test(text);
