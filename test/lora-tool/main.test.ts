@@ -8,22 +8,13 @@ import net from "node:net";
 import path from "node:path";
 import { DRAIN_MS } from "@comfystudio/kit/shutdown";
 import { execa } from "execa";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt } from "../helpers/built.js";
+import { describe, expect, it } from "vitest";
 import { freePort, isListening } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
-import { buildKit, makeDirs, png, type TestDirs } from "./helpers.js";
-import { killToolsAfterEach, REPO, START, startTool } from "./process.js";
+import { png } from "./helpers.js";
+import { builtToolTests, REPO, START, startTool } from "./process.js";
 
-let dirs: TestDirs;
-
-beforeAll(async () => {
-  await ensureBuilt();
-  await buildKit();
-}, 120_000);
-
-killToolsAfterEach();
-afterEach(async () => await dirs?.cleanup());
+const t = builtToolTests();
 
 /** Whether something accepts connections on host:port. */
 function accepts(host: string, port: number): Promise<boolean> {
@@ -50,9 +41,8 @@ function connection(port: number) {
 
 describe("the LoRA-Tool process", () => {
   it("listens on 127.0.0.1 by default and on LISTEN_HOST when given, nowhere else", async () => {
-    dirs = await makeDirs();
     const port = await freePort();
-    const tool = await startTool(dirs, { PORT: String(port) });
+    const tool = await startTool(t.dirs, { PORT: String(port) });
     expect(await accepts("127.0.0.1", port)).toBe(true);
     expect(await accepts("127.0.0.2", port)).toBe(false);
     expect(tool.output()).toMatch(/"host":"127\.0\.0\.1"/);
@@ -61,7 +51,7 @@ describe("the LoRA-Tool process", () => {
 
     const other = await freePort();
     const second = await startTool(
-      dirs,
+      t.dirs,
       { PORT: String(other), LISTEN_HOST: "127.0.0.2" },
       {
         url: `http://127.0.0.2:${other}/`,
@@ -73,7 +63,6 @@ describe("the LoRA-Tool process", () => {
   });
 
   it("refuses a bad PORT or LISTEN_HOST with a line naming the variable, and exits 2", async () => {
-    dirs = await makeDirs();
     for (const [env, pattern] of [
       [{ PORT: "80a" }, /PORT: "80a" is not a port/],
       [{ PORT: "70000" }, /PORT: "70000" is not a port/],
@@ -83,7 +72,7 @@ describe("the LoRA-Tool process", () => {
       ],
     ] as const) {
       const result = await execa("bash", [START], {
-        env: { PATH: process.env.PATH, REPO_DIR: REPO, WORKSPACE_DIR: dirs.workspaceDir, ...env },
+        env: { PATH: process.env.PATH, REPO_DIR: REPO, WORKSPACE_DIR: t.dirs.workspaceDir, ...env },
         reject: false,
       });
       expect(result.exitCode, JSON.stringify(env)).toBe(2);
@@ -92,9 +81,8 @@ describe("the LoRA-Tool process", () => {
   });
 
   it("on SIGTERM stops listening, lets a request in flight finish, cuts one that hangs, and exits 0", async () => {
-    dirs = await makeDirs();
     const port = await freePort();
-    const tool = await startTool(dirs, { PORT: String(port) });
+    const tool = await startTool(t.dirs, { PORT: String(port) });
     const created = await fetch(`http://127.0.0.1:${port}/api/datasets`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -133,7 +121,7 @@ describe("the LoRA-Tool process", () => {
     await upload.closed;
     expect(upload.received()).toMatch(/^HTTP\/1\.1 201 /);
     expect(upload.received()).toContain('"added":[{"name":"late.png"');
-    expect(existsSync(path.join(dirs.datasetsDir, "cats", "late.png"))).toBe(true);
+    expect(existsSync(path.join(t.dirs.datasetsDir, "cats", "late.png"))).toBe(true);
 
     await hanging.closed;
     expect(hanging.received()).toBe("");
@@ -141,6 +129,6 @@ describe("the LoRA-Tool process", () => {
     expect(tool.output()).toContain(`"drain_ms":${DRAIN_MS}`);
     expect(tool.output()).toContain("requests still running were cut off");
     expect(tool.output()).toContain("LoRA-Tool stopped");
-    expect(existsSync(path.join(dirs.stateDir, "lora-tool", "server.pid"))).toBe(false);
+    expect(existsSync(path.join(t.dirs.stateDir, "lora-tool", "server.pid"))).toBe(false);
   });
 });

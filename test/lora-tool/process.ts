@@ -2,9 +2,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { afterEach } from "vitest";
+import { afterEach, beforeAll, beforeEach } from "vitest";
+import { ensureBuilt } from "../helpers/built.js";
 import { waitFor } from "../helpers/wait.js";
-import type { TestDirs } from "./helpers.js";
+import { buildKit, makeDirs, type TestDirs } from "./helpers.js";
 
 export const REPO = path.resolve(import.meta.dirname, "..", "..");
 export const START = path.join(REPO, "setup", "lora-tool", "start_lora_tool.sh");
@@ -17,14 +18,27 @@ export interface ToolProcess {
 
 const started: ChildProcess[] = [];
 
-/** Ends every tool a test started and left running. */
-export function killToolsAfterEach(): void {
-  afterEach(() => {
+/**
+ * For a file of process tests: the build (server and kit) before them, fresh temp folders for each test
+ * (`t.dirs`), and afterwards every tool it started and left running ended and the folders removed.
+ */
+export function builtToolTests(): { dirs: TestDirs } {
+  const current = {} as { dirs: TestDirs };
+  beforeAll(async () => {
+    await ensureBuilt();
+    await buildKit();
+  }, 120_000);
+  beforeEach(async () => {
+    current.dirs = await makeDirs();
+  });
+  afterEach(async () => {
     for (const child of started.splice(0)) {
       if (child.exitCode === null && child.signalCode === null && child.pid)
         process.kill(child.pid, "SIGKILL");
     }
+    await current.dirs.cleanup();
   });
+  return current;
 }
 
 /** Runs the start script with the tool's environment; waits until `url` answers unless `wait` is false. */

@@ -2,31 +2,19 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt } from "../helpers/built.js";
+import { describe, expect, it } from "vitest";
 import { freePort } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
-import { buildKit, makeDirs, type TestDirs } from "./helpers.js";
-import { killToolsAfterEach, REPO, START, startTool } from "./process.js";
+import { builtToolTests, REPO, START, startTool } from "./process.js";
 
 const KILL = path.join(REPO, "setup", "lora-tool", "kill_lora_tool.sh");
 
-let dirs: TestDirs;
-
-/** The start script runs the built server (what `npm run build` makes), with the kit it imports built too. */
-beforeAll(async () => {
-  await ensureBuilt();
-  await buildKit();
-}, 120_000);
-
-killToolsAfterEach();
-afterEach(async () => await dirs?.cleanup());
+const t = builtToolTests();
 
 describe("setup/lora-tool scripts", () => {
   it("start explains a missing build and exits 1", async () => {
-    dirs = await makeDirs();
     const result = await execa("bash", [START], {
-      env: { REPO_DIR: dirs.root, PORT: "1" },
+      env: { REPO_DIR: t.dirs.root, PORT: "1" },
       reject: false,
     });
     expect(result.exitCode).toBe(1);
@@ -35,16 +23,15 @@ describe("setup/lora-tool scripts", () => {
   });
 
   it("start runs the tool on PORT with STATE_DIR defaulting under the workspace; SIGTERM stops it cleanly", async () => {
-    dirs = await makeDirs();
     const port = await freePort();
-    const { child, output, exited } = await startTool(dirs, { PORT: String(port) });
+    const { child, output, exited } = await startTool(t.dirs, { PORT: String(port) });
     const page = await fetch(`http://127.0.0.1:${port}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("LoRA-Tool");
-    const pidFile = path.join(dirs.workspaceDir, ".comfystudio", "lora-tool", "server.pid");
+    const pidFile = path.join(t.dirs.workspaceDir, ".comfystudio", "lora-tool", "server.pid");
     await waitFor(() => existsSync(pidFile), { what: "the pid file" });
     expect(Number(await readFile(pidFile, "utf8"))).toBe(child.pid);
-    expect(existsSync(path.join(dirs.workspaceDir, "datasets"))).toBe(true);
+    expect(existsSync(path.join(t.dirs.workspaceDir, "datasets"))).toBe(true);
 
     process.kill(-(child.pid as number), "SIGTERM");
     expect(await exited).toEqual({ code: 0, signal: null });
@@ -53,17 +40,19 @@ describe("setup/lora-tool scripts", () => {
   });
 
   it("kill stops a running tool, and says so when there is none", async () => {
-    dirs = await makeDirs();
-    const none = await execa("bash", [KILL], { env: { WORKSPACE_DIR: dirs.workspaceDir }, reject: false });
+    const none = await execa("bash", [KILL], { env: { WORKSPACE_DIR: t.dirs.workspaceDir }, reject: false });
     expect(none.exitCode).toBe(0);
     expect(none.stdout).toContain("not running");
 
     const port = await freePort();
-    const { exited } = await startTool(dirs, { PORT: String(port) });
-    await waitFor(() => existsSync(path.join(dirs.stateDir, "lora-tool", "server.pid")), {
+    const { exited } = await startTool(t.dirs, { PORT: String(port) });
+    await waitFor(() => existsSync(path.join(t.dirs.stateDir, "lora-tool", "server.pid")), {
       what: "the pid file",
     });
-    const killed = await execa("bash", [KILL], { env: { WORKSPACE_DIR: dirs.workspaceDir }, reject: false });
+    const killed = await execa("bash", [KILL], {
+      env: { WORKSPACE_DIR: t.dirs.workspaceDir },
+      reject: false,
+    });
     expect(killed.exitCode).toBe(0);
     expect(killed.stdout).toContain("stopped");
     expect((await exited).code).toBe(0);
