@@ -41,8 +41,15 @@ export function childPath(dir: string, name: string): string {
   return resolveInside(dir, name);
 }
 
-/** Why a file could not be opened inside its root. */
-export type PathRefusal = "missing" | "not a file" | "a link" | "outside";
+/** Why a file could not be opened inside its root, as the end of a sentence. */
+const REFUSALS = {
+  missing: "does not exist",
+  "not a file": "is not a regular file",
+  "a link": "is a link, which is not followed",
+  outside: "is outside its folder",
+} as const;
+
+export type PathRefusal = keyof typeof REFUSALS;
 
 /** A 404 that says why: `reason` tells a missing file from one that was refused. */
 export class PathError extends StudioError {
@@ -51,10 +58,7 @@ export class PathError extends StudioError {
     readonly reason: PathRefusal,
     parts: readonly string[],
   ) {
-    super(
-      404,
-      `${shown(parts)} ${reason === "missing" ? "does not exist" : `is ${reason === "outside" ? "outside its folder" : reason}`}.`,
-    );
+    super(404, `${shown(parts)} ${REFUSALS[reason]}.`);
   }
 }
 
