@@ -15,7 +15,9 @@ import {
   type UploadAnswer,
 } from "./api.js";
 import { AutoCaptionPanel } from "./autocaption-panel.js";
-import { busy, byId, formatBytes, messageOf, plural, setStatus, showError } from "./dom.js";
+import { busy, byId, plural, setStatus, showError } from "./dom.js";
+import { messageOf } from "./kit/web/api.js";
+import { formatBytes } from "./kit/web/format.js";
 import { ImageGrid } from "./grid.js";
 
 const MAX_FILE_BYTES = 50 * 1024 * 1024;

@@ -1,6 +1,7 @@
 /** The auto-caption panel: endpoint settings, prompt presets, start and cancel, and polled progress. */
 import { datasetUrl, getJson, postJson, type PublicSettings, type RunStatus } from "./api.js";
-import { busy, byId, messageOf, setStatus, showError } from "./dom.js";
+import { busy, byId, setStatus, showError } from "./dom.js";
+import { messageOf } from "./kit/web/api.js";
 
 const POLL_MS = 1000;
 
@@ -107,12 +108,12 @@ export class AutoCaptionPanel {
     try {
       const answer = await busy(
         submit,
-        async () => await postJson<{ settings: PublicSettings }>("/api/settings", body),
+        async () => await postJson<{ settings: PublicSettings; message: string }>("/api/settings", body),
       );
       this.showSettings(answer.settings);
       setStatus(
         this.settingsStatus,
-        extra.clear_api_key ? "The saved key is forgotten." : "Settings saved.",
+        extra.clear_api_key ? "The saved key is forgotten." : answer.message,
         true,
       );
     } catch (error) {

@@ -1,4 +1,4 @@
-/** Small DOM helpers: typed element lookup, inline errors and statuses, formatting. */
+/** Small DOM helpers: typed element lookup, inline errors and statuses, busy buttons. */
 
 export function byId<T extends HTMLElement>(id: string, type: { new (): T; prototype: T }): T {
   const element = document.getElementById(id);
@@ -19,17 +19,6 @@ export function showError(element: HTMLElement, message: string | null, field?: 
 export function setStatus(element: HTMLElement, message: string, ok = false): void {
   element.textContent = message;
   element.classList.toggle("ok", ok);
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
-  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
 
 export function plural(count: number, word: string): string {

@@ -1,6 +1,7 @@
 /** The image grid: a card per image with its thumbnail, size, delete button and an autosaving caption. */
 import { imageUrl, postJson, type ImageItem } from "./api.js";
-import { formatBytes, messageOf } from "./dom.js";
+import { messageOf } from "./kit/web/api.js";
+import { formatBytes } from "./kit/web/format.js";
 
 const SAVE_DELAY_MS = 700;
 

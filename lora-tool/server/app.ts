@@ -7,12 +7,14 @@
  * ```
  */
 import path from "node:path";
+import { errorHandler, notFoundHandler } from "@comfystudio/kit/answers";
+import { sameOrigin } from "@comfystudio/kit/guards";
+import { securityHeaders } from "@comfystudio/kit/security-headers";
 import express, { type Express } from "express";
 import { pino, type Logger } from "pino";
 import { AutoCaptioner } from "./autocaption.js";
 import type { Context } from "./context.js";
 import { DatasetStore } from "./datasets.js";
-import { errorHandler, notFound } from "./http.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { locateAssets } from "./locate.js";
 import { autocaptionRoutes } from "./routes/autocaption.js";
@@ -20,7 +22,6 @@ import { captionRoutes } from "./routes/captions.js";
 import { datasetRoutes } from "./routes/datasets.js";
 import { imageRoutes } from "./routes/images.js";
 import { pageRoutes } from "./routes/page.js";
-import { sameOriginWrites, securityHeaders } from "./security.js";
 import { SettingsStore } from "./settings.js";
 import { ThumbnailCache } from "./thumbs.js";
 import type { RetryPolicy } from "./vision-client.js";
@@ -47,12 +48,11 @@ export interface LoraApp {
 function requestLog(logger: Logger): express.RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    // Read now: inside a mounted router `req.path` is relative to the mount point.
+    const { method, path: where } = req;
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info(
-        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) },
-        "request",
-      );
+      logger.info({ method, path: where, status: res.statusCode, ms: Math.round(ms) }, "request");
     });
     next();
   };
@@ -77,15 +77,15 @@ export function createLoraApp(options: LoraAppOptions): LoraApp {
   app.set("trust proxy", false);
   app.use(requestLog(logger));
   app.use(securityHeaders());
-  app.use(sameOriginWrites);
+  app.use(sameOrigin);
   app.use(express.json({ limit: "1mb", type: "application/json" }));
   app.use(pageRoutes(ctx, locateAssets()));
   app.use(datasetRoutes(ctx));
   app.use(imageRoutes(ctx));
   app.use(captionRoutes(ctx));
   app.use(autocaptionRoutes(ctx));
-  app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(notFoundHandler);
+  app.use(errorHandler({ name: "The LoRA-Tool", logger }));
 
   return { app, captioner: ctx.captioner, shutdown: async () => await ctx.captioner.shutdown() };
 }

@@ -3,14 +3,13 @@
  * page to poll, images with captions skipped unless overwriting, and a clean stop on cancel (requests
  * aborted, nothing written after the stop, every caption written whole).
  */
-import path from "node:path";
 import pLimit from "p-limit";
+import { badRequest, conflict } from "@comfystudio/kit/errors";
 import type { Logger } from "pino";
 import type { RunStatus } from "../api.js";
 import { CancelledError } from "./backoff.js";
 import { applyTrigger, isOnlyTrigger } from "./caption-text.js";
 import { writeCaption } from "./captions.js";
-import { HttpError } from "./http.js";
 import { listImages } from "./images.js";
 import type { SettingsStore } from "./settings.js";
 import {
@@ -58,10 +57,7 @@ export class AutoCaptioner {
   /** Refuses (409) when a run is active on the dataset: renaming, deleting and set-wide edits wait. */
   assertIdle(dataset: string): void {
     if (this.isActive(dataset)) {
-      throw new HttpError(
-        409,
-        "Auto-caption is running on this dataset; wait for it to finish or cancel it first.",
-      );
+      throw conflict("Auto-caption is running on this dataset; wait for it to finish or cancel it first.");
     }
   }
 
@@ -79,7 +75,7 @@ export class AutoCaptioner {
     this.assertIdle(dataset);
     const settings = await this.settings.get();
     if (settings.base_url === "" || settings.model === "") {
-      throw new HttpError(400, "Set the endpoint's base URL and model first.");
+      throw badRequest("Set the endpoint's base URL and model first.");
     }
     const images = await listImages(dir, { dimensions: false });
     const trigger = params.trigger_word.trim();
@@ -114,7 +110,7 @@ export class AutoCaptioner {
       if (controller.signal.aborted) return;
       run.inProgress.add(image);
       try {
-        const imageDataUrl = await encodeImageForModel(path.join(dir, image)).catch(() => {
+        const imageDataUrl = await encodeImageForModel(dir, image).catch(() => {
           throw new CaptionError("The image could not be read.");
         });
         const caption = await requestCaption(

@@ -4,7 +4,7 @@
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "@comfystudio/kit/atomic";
 import { applyTrigger, captionStats, replaceLiteral, type CaptionStats } from "./caption-text.js";
 import { listImages, readCaptionFile } from "./images.js";
 import { captionNameFor } from "./names.js";

@@ -11,7 +11,7 @@ export interface Context {
   thumbs: ThumbnailCache;
   settings: SettingsStore;
   captioner: AutoCaptioner;
-  /** Set-wide changes to one dataset (uploads, trigger word, replace) run one at a time. */
+  /** Changes to one dataset (uploads, caption edits, trigger word, replace, deletes) run one at a time. */
   locks: KeyedLock;
   logger: Logger;
   uploadLimitBytes: number;

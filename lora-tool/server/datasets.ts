@@ -5,10 +5,19 @@
 import { lstat, mkdir, readdir, rename } from "node:fs/promises";
 import path from "node:path";
 import type { DatasetSummary } from "../api.js";
-import { stamp } from "./atomic.js";
-import { HttpError } from "./http.js";
+import { conflict, notFound } from "@comfystudio/kit/errors";
 import { listImages } from "./images.js";
-import { captionNameFor, checkName, resolveInside } from "./names.js";
+import { captionNameFor, checkName } from "./names.js";
+import { childPath } from "@comfystudio/kit/paths";
+
+/** A sortable timestamp for trash folder names: `20250131-142501-123`. */
+export function stamp(date = new Date()): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace("T", "-")
+    .replace(/\.(\d+)Z$/, "-$1");
+}
 
 async function isDirectory(target: string): Promise<boolean> {
   try {
@@ -44,13 +53,13 @@ export class DatasetStore {
 
   /** The folder of a dataset (validated name; it may not exist yet). */
   pathOf(name: unknown): string {
-    return resolveInside(this.root, checkName(name, "dataset"));
+    return childPath(this.root, checkName(name, "dataset"));
   }
 
   /** The folder of an existing dataset, or a 404. */
   async require(name: unknown): Promise<string> {
     const dir = this.pathOf(name);
-    if (!(await isDirectory(dir))) throw new HttpError(404, `There is no dataset named "${String(name)}".`);
+    if (!(await isDirectory(dir))) throw notFound(`There is no dataset named "${String(name)}".`);
     return dir;
   }
 
@@ -81,7 +90,7 @@ export class DatasetStore {
       await mkdir(dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-        throw new HttpError(409, `A dataset named "${String(name)}" already exists.`);
+        throw conflict(`A dataset named "${String(name)}" already exists.`);
       }
       throw error;
     }
@@ -94,7 +103,7 @@ export class DatasetStore {
     if (source === target) return;
     // Case-only renames on case-insensitive file systems resolve to the same folder; anything else is taken.
     if ((await exists(target)) && String(from).toLowerCase() !== String(to).toLowerCase()) {
-      throw new HttpError(409, `A dataset named "${String(to)}" already exists.`);
+      throw conflict(`A dataset named "${String(to)}" already exists.`);
     }
     await rename(source, target);
   }

@@ -4,10 +4,13 @@
  */
 import { lstat, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { badRequest, notFound } from "@comfystudio/kit/errors";
+import { childPath, openInside } from "@comfystudio/kit/paths";
+import type { Request, Response } from "express";
 import sharp from "sharp";
 import type { ImageInfo } from "../api.js";
-import { HttpError } from "./http.js";
-import { captionNameFor, checkName, isImageName, resolveInside } from "./names.js";
+import { captionNameFor, checkName, isImageName } from "./names.js";
 
 interface CachedDimensions {
   key: string;
@@ -94,13 +97,53 @@ export async function listImages(dir: string, { dimensions = true } = {}): Promi
 /** The path of an existing image of the dataset folder `dir`, or a 4xx. */
 export async function requireImage(dir: string, name: unknown): Promise<string> {
   const checked = checkName(name, "image");
-  if (!isImageName(checked))
-    throw new HttpError(400, `"${checked}" is not a .jpg, .jpeg, .png or .webp file.`);
-  const file = resolveInside(dir, checked);
+  if (!isImageName(checked)) throw badRequest(`"${checked}" is not a .jpg, .jpeg, .png or .webp file.`);
+  const file = childPath(dir, checked);
   try {
     if ((await lstat(file)).isFile()) return file;
   } catch {
     // fall through to the 404
   }
-  throw new HttpError(404, `There is no image named "${checked}" in this dataset.`);
+  throw notFound(`There is no image named "${checked}" in this dataset.`);
+}
+
+const IMAGE_TYPES: Record<string, string> = {
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".png": "image/png",
+  ".webp": "image/webp",
+};
+
+/**
+ * Sends an image of the dataset folder `dir`, opened without following links (the kit's `openInside`), with
+ * Last-Modified and ETag so a browser's revalidation gets a 304.
+ */
+export async function sendImage(req: Request, res: Response, dir: string, name: unknown): Promise<void> {
+  const checked = checkName(name, "image");
+  await requireImage(dir, checked);
+  const handle = await openInside(dir, checked);
+  try {
+    const stats = await handle.stat();
+    res.set({
+      "Cache-Control": "private, no-cache",
+      "Content-Type": IMAGE_TYPES[path.extname(checked).toLowerCase()] ?? "application/octet-stream",
+      "Last-Modified": stats.mtime.toUTCString(),
+      ETag: `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`,
+    });
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    res.set("Content-Length", String(stats.size));
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    await pipeline(handle.createReadStream({ autoClose: false }), res).catch((error: unknown) => {
+      // A browser that goes away mid-image is no fault.
+      if (!res.destroyed) throw error;
+    });
+  } finally {
+    await handle.close();
+  }
 }

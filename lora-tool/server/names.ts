@@ -1,13 +1,13 @@
 /**
- * Safe names for datasets and files, and path resolution that never leaves its folder.
+ * Safe names for datasets and files.
  *
  * ```ts
- * checkName("cat_01.png", "image");          // returns the name, or throws HttpError 400
- * resolveInside("/ws/datasets/cats", name);  // absolute path inside the folder, or throws
+ * checkName("cat_01.png", "image");   // returns the name, or throws a 400 (StudioError)
  * ```
+ * Paths are then made with the kit's `childPath`, which keeps them inside their folder.
  */
 import path from "node:path";
-import { HttpError } from "./http.js";
+import { badRequest } from "@comfystudio/kit/errors";
 
 /** Letters (any script), digits, `_`, `-`, `.`, space; starts with a letter, digit or `_`. */
 const SAFE_NAME = /^[\p{L}\p{N}_][\p{L}\p{N}_. -]*$/u;
@@ -40,25 +40,9 @@ export function checkName(name: unknown, what: string): string {
   const problem = nameProblem(name);
   if (problem) {
     const shown = typeof name === "string" ? JSON.stringify(name.slice(0, 60)) : "";
-    throw new HttpError(400, `The ${what} name ${shown} ${problem}.`.replace("  ", " "));
+    throw badRequest(`The ${what} name ${shown} ${problem}.`.replace("  ", " "));
   }
   return name as string;
-}
-
-/** Joins `name` onto `dir` and checks that the result stays strictly inside `dir`. */
-export function resolveInside(dir: string, name: string): string {
-  const base = path.resolve(dir);
-  const target = path.resolve(base, name);
-  const relative = path.relative(base, target);
-  if (
-    relative === "" ||
-    relative.startsWith("..") ||
-    path.isAbsolute(relative) ||
-    relative.includes(path.sep)
-  ) {
-    throw new HttpError(400, "That name points outside its folder.");
-  }
-  return target;
 }
 
 export function isImageName(name: string): boolean {

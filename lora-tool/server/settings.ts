@@ -6,7 +6,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { PublicSettings } from "../api.js";
-import { writeFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "@comfystudio/kit/atomic";
 
 export interface CaptionSettings {
   base_url: string;
@@ -108,17 +108,24 @@ export class SettingsStore {
     return this.cached;
   }
 
-  async update(change: SettingsUpdate): Promise<CaptionSettings> {
+  /**
+   * Saves a change. The key belongs to its endpoint: a new base URL without a key of its own drops the saved
+   * one (`keyDropped`), so nobody can point the tool at a server of their choosing and have it send the key.
+   */
+  async update(change: SettingsUpdate): Promise<{ settings: CaptionSettings; keyDropped: boolean }> {
     const current = await this.get();
+    const baseUrl = change.base_url ?? current.base_url;
+    const given = change.api_key ?? "";
+    const keyDropped = baseUrl !== current.base_url && given === "" && current.api_key !== "";
     const next: CaptionSettings = {
-      base_url: change.base_url ?? current.base_url,
+      base_url: baseUrl,
       model: change.model ?? current.model,
       concurrency: change.concurrency ?? current.concurrency,
-      api_key: change.clear_api_key ? "" : change.api_key ? change.api_key : current.api_key,
+      api_key: change.clear_api_key || keyDropped ? "" : given !== "" ? given : current.api_key,
     };
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`, 0o600);
     this.cached = next;
-    return next;
+    return { settings: next, keyDropped };
   }
 }

@@ -6,7 +6,8 @@ import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
 import sharp from "sharp";
-import { writeFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "@comfystudio/kit/atomic";
+import { readInside } from "@comfystudio/kit/paths";
 
 export const THUMB_SIZE = 384;
 
@@ -26,7 +27,7 @@ export class ThumbnailCache {
   }
 
   /** Renders a thumbnail of `source` (decoding the whole image, so it also proves the image is readable). */
-  static async render(source: string): Promise<Buffer> {
+  static async render(source: string | Buffer): Promise<Buffer> {
     return await sharp(source, { failOn: "error" })
       .autoOrient()
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: "inside", withoutEnlargement: true })
@@ -34,20 +35,21 @@ export class ThumbnailCache {
       .toBuffer();
   }
 
-  /** The path of a fresh thumbnail of `source`, made when missing or stale. */
-  async get(dataset: string, image: string, source: string): Promise<string> {
+  /** The path of a fresh thumbnail of the image `dir/image`, made when missing or stale. */
+  async get(dataset: string, image: string, dir: string): Promise<string> {
     const target = this.fileOf(dataset, image);
     const pending = this.inFlight.get(target);
     if (pending) return await pending;
     const work = this.limit(async () => {
-      const sourceStats = await lstat(source);
+      const sourceStats = await lstat(path.join(dir, image));
       try {
         const thumbStats = await lstat(target);
         if (thumbStats.mtimeMs >= sourceStats.mtimeMs) return target;
       } catch {
         // not cached yet
       }
-      await this.put(dataset, image, await ThumbnailCache.render(source));
+      // The image is read as the kit opens files: never through a link.
+      await this.put(dataset, image, await ThumbnailCache.render(await readInside(dir, image)));
       return target;
     });
     this.inFlight.set(target, work);

@@ -3,6 +3,8 @@
  * image as a data URL): OpenAI, Gemini's OpenAI-compatible endpoint, or a local server. Retries 429 and
  * 5xx answers, timeouts and dropped connections with back-off, honouring `Retry-After`.
  */
+import { STATUS_CODES } from "node:http";
+import { readInside } from "@comfystudio/kit/paths";
 import sharp from "sharp";
 import { backoffDelay, CancelledError, parseRetryAfter, sleep } from "./backoff.js";
 import { cleanModelCaption } from "./caption-text.js";
@@ -48,19 +50,18 @@ export function chatCompletionsUrl(baseUrl: string): string {
   return `${baseUrl.trim().replace(/\/+$/, "")}/chat/completions`;
 }
 
-/** The image scaled to at most 1024 px on its long side, as a JPEG data URL (smaller, faster requests). */
-export async function encodeImageForModel(file: string): Promise<string> {
-  const jpeg = await sharp(file)
+/**
+ * The image `dir/name` scaled to at most 1024 px on its long side, as a JPEG data URL (smaller, faster
+ * requests); read as the kit opens files, never through a link.
+ */
+export async function encodeImageForModel(dir: string, name: string): Promise<string> {
+  const jpeg = await sharp(await readInside(dir, name))
     .autoOrient()
     .resize(1024, 1024, { fit: "inside", withoutEnlargement: true })
     .flatten({ background: "#ffffff" })
     .jpeg({ quality: 85 })
     .toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString("base64")}`;
-}
-
-function redact(text: string, secret: string): string {
-  return secret.length >= 4 ? text.split(secret).join("[redacted]") : text;
 }
 
 /** The text of the first choice; `content` may be a string or a list of parts. */
@@ -77,17 +78,22 @@ function contentOf(body: unknown): string | null {
   return null;
 }
 
-/** A short reason from an error answer: its `error.message` when it is JSON, else the start of the text. */
-function reasonOf(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    const first = Array.isArray(parsed) ? parsed[0] : parsed;
-    const message = (first as { error?: { message?: unknown } } | null)?.error?.message;
-    if (typeof message === "string") return message.slice(0, 300);
-  } catch {
-    // not JSON
-  }
-  return text.replace(/\s+/g, " ").trim().slice(0, 300);
+/** What a person can do about an error status, in this tool's own words. */
+const STATUS_HINTS: Record<number, string> = {
+  401: "check the API key",
+  403: "check the API key and what it may use",
+  404: "check the base URL and the model name",
+  429: "the endpoint is limiting requests",
+};
+
+/**
+ * `The endpoint answered 404 Not Found; check ...`: the status line with the standard reason phrase, never
+ * the endpoint's own reason or body (the base URL may point anywhere, and its answers stay on the server).
+ */
+export function statusMessage(status: number): string {
+  const phrase = STATUS_CODES[status];
+  const hint = STATUS_HINTS[status];
+  return `The endpoint answered ${status}${phrase ? ` ${phrase}` : ""}${hint ? `; ${hint}` : ""}.`;
 }
 
 interface Attempt {
@@ -121,18 +127,15 @@ async function attemptOnce(request: CaptionRequest, policy: RetryPolicy): Promis
       body,
       signal,
     });
-    const text = await response.text();
     if (!response.ok) {
-      const reason = redact(reasonOf(text), request.apiKey);
+      await response.body?.cancel().catch(() => undefined);
       return {
-        error: new CaptionError(
-          `The endpoint answered ${response.status}${reason ? `: ${reason}` : ""}`,
-          response.status,
-        ),
+        error: new CaptionError(statusMessage(response.status), response.status),
         retryable: response.status === 429 || response.status >= 500,
         retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
       };
     }
+    const text = await response.text();
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -154,10 +157,11 @@ async function attemptOnce(request: CaptionRequest, policy: RetryPolicy): Promis
         retryable: true,
       };
     }
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ?? cause?.message ?? (error as Error).message;
+    // Only the error code (ECONNREFUSED, ENOTFOUND...): a message may quote what the other side said.
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    const detail = typeof code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? ` (${code})` : "";
     return {
-      error: new CaptionError(`Could not reach the endpoint (${redact(String(detail), request.apiKey)}).`),
+      error: new CaptionError(`Could not reach the endpoint${detail}.`),
       retryable: true,
     };
   }

@@ -153,7 +153,7 @@ describe("auto-caption", () => {
     expect(run).toMatchObject({ state: "done", captioned: 0, failed: 2, retries: 4 });
     expect(run.message).toBe("0 captioned, 0 skipped, 2 failed.");
     expect(run.errors).toHaveLength(2);
-    expect(run.errors[0].message).toContain("The endpoint answered 500: internal error for key [redacted]");
+    expect(run.errors[0].message).toBe("The endpoint answered 500 Internal Server Error.");
     expect(JSON.stringify(run)).not.toContain(KEY);
     expect(standIn?.requests).toHaveLength(6);
     expect((await readdir(catsDir())).filter((name) => !name.endsWith(".png"))).toEqual([]);
@@ -166,9 +166,63 @@ describe("auto-caption", () => {
     await start();
     const run = await finished();
     expect(run.state).toBe("failed");
-    expect(run.message).toMatch(/^Stopped: The endpoint answered 401: Incorrect API key provided/);
+    expect(run.message).toBe("Stopped: The endpoint answered 401 Unauthorized; check the API key.");
     expect(standIn?.requests).toHaveLength(1);
     expect(run.retries).toBe(0);
+  });
+
+  it("quotes no more than the status line of an error answer, whatever its body and reason", async () => {
+    await images(3);
+    const inside = "internal-admin-panel: db_password=hunter2";
+    let answered = 0;
+    await useStandIn((_seen, res) => {
+      const index = answered++;
+      if (index === 0) {
+        res.writeHead(404, `Not Found ${inside}`, { "Content-Type": "text/html" });
+        res.end(`<html><body>${inside}</body></html>`);
+      } else if (index === 1) {
+        res.writeHead(400, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ error: { message: inside } }));
+      } else {
+        res.writeHead(422, { "Content-Type": "text/plain" });
+        res.end(inside);
+      }
+    }, 1);
+    await start();
+    const run = await finished();
+    expect(run.state).toBe("failed");
+    expect(run.errors.map((error: { message: string }) => error.message)).toEqual([
+      "The endpoint answered 404 Not Found; check the base URL and the model name.",
+    ]);
+    expect(JSON.stringify(run)).not.toContain("hunter2");
+    expect(lora.lines.join("")).not.toContain("hunter2");
+
+    await start({ overwrite: true });
+    const second = await finished();
+    expect(second.errors.map((error: { message: string }) => error.message)).toEqual([
+      "The endpoint answered 400 Bad Request.",
+      "The endpoint answered 422 Unprocessable Entity.",
+      "The endpoint answered 422 Unprocessable Entity.",
+    ]);
+    expect(JSON.stringify(second)).not.toContain("hunter2");
+    expect(lora.lines.join("")).not.toContain("hunter2");
+  });
+
+  it("sends no key to an endpoint chosen after the key was saved", async () => {
+    await images(1);
+    await request(lora.app)
+      .post("/api/settings")
+      .send({ base_url: "https://api.openai.com/v1", model: "gpt-4o-mini", api_key: KEY })
+      .expect(200);
+    standIn = await startStandIn((_seen, res) => answer(res, "a cat"));
+    await request(lora.app)
+      .post("/api/settings")
+      .send({ base_url: `${standIn.url}/v1` })
+      .expect(200);
+    await start();
+    expect(await finished()).toMatchObject({ state: "done", captioned: 1 });
+    expect(standIn.requests).toHaveLength(1);
+    expect(standIn.requests[0]?.authorization).toBeUndefined();
   });
 
   it("keeps to the concurrency limit with slow answers", async () => {

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
@@ -9,24 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectProblems, hasChromium, launchBrowser } from "../helpers/browser.js";
 import { freePort } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
-import { makeApp, makeDirs, png, type TestDirs } from "./helpers.js";
+import { buildKit, isStale, makeApp, makeDirs, png, type TestDirs } from "./helpers.js";
 
 const REPO = path.resolve(import.meta.dirname, "..", "..");
-const PUBLIC_SRC = path.join(REPO, "lora-tool", "public");
-const SHARED_TYPES = path.join(REPO, "lora-tool", "api.ts");
-const PUBLIC_OUT = path.join(REPO, "dist", "lora-tool", "browser", "public", "app.js");
+const PAGE_CONFIG = path.join(REPO, "lora-tool", "public", "tsconfig.json");
+const PAGE_BUILD = path.join(REPO, "dist", "lora-tool", "browser", ".tsbuildinfo");
+const PAGE_SOURCES = [path.join(REPO, "lora-tool", "public"), path.join(REPO, "lora-tool")];
 
-/** Builds the browser script when it is missing or older than its sources. */
+/** Builds the browser script (and the kit's browser modules it imports) when it is older than its sources. */
 async function buildPageScript(): Promise<void> {
-  const built = existsSync(PUBLIC_OUT) ? statSync(PUBLIC_OUT).mtimeMs : 0;
-  const newest = Math.max(
-    statSync(SHARED_TYPES).mtimeMs,
-    ...readdirSync(PUBLIC_SRC)
-      .filter((name) => name.endsWith(".ts"))
-      .map((name) => statSync(path.join(PUBLIC_SRC, name)).mtimeMs),
-  );
-  if (built >= newest) return;
-  await execa("npx", ["tsc", "-p", path.join(PUBLIC_SRC, "tsconfig.json")], { cwd: REPO });
+  await buildKit();
+  if (!isStale(PAGE_BUILD, PAGE_SOURCES)) return;
+  await execa("npx", ["tsc", "-b", PAGE_CONFIG], { cwd: REPO });
 }
 
 describe.skipIf(!hasChromium)("the LoRA-Tool page in a browser", () => {

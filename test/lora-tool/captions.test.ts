@@ -107,6 +107,30 @@ describe("find and replace", () => {
   });
 });
 
+describe("a caption edit racing a set-wide replace", () => {
+  it("is never lost: the edit and the replace run one after the other (30 rounds)", async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `r${String(i).padStart(2, "0")}.png`);
+    const image = await png();
+    for (const name of names) await writeFile(path.join(catsDir(), name), image);
+    const last = names.at(-1) as string;
+    const lost: number[] = [];
+    for (let round = 0; round < 30; round++) {
+      for (const name of names)
+        await writeFile(path.join(catsDir(), name.replace(".png", ".txt")), "a red cat");
+      const edited = `round ${round}: a cat by hand`;
+      const [replaced, edit] = await Promise.all([
+        request(app).post("/api/datasets/cats/replace").send({ find: "red", replace: "green" }),
+        request(app).post(`/api/datasets/cats/images/${last}/caption`).send({ caption: edited }),
+      ]);
+      expect(replaced.status).toBe(200);
+      expect(edit.status).toBe(200);
+      // Whichever ran first, the hand-written caption must survive (the replace has no "red" to find in it).
+      if ((await caption(last.replace(".png", ".txt"))) !== edited) lost.push(round);
+    }
+    expect(lost).toEqual([]);
+  });
+});
+
 describe("statistics", () => {
   it("counts captions and their lengths", async () => {
     const answer = await request(app).get("/api/datasets/cats/stats");
@@ -124,6 +148,30 @@ describe("statistics", () => {
 });
 
 describe("zip download", () => {
+  it("skips a file whose name has a backslash, with a note beside the folder", async () => {
+    await writeFile(path.join(catsDir(), "back\\slash.png"), await png());
+    await writeFile(path.join(catsDir(), "back\\slash.txt"), "a caption");
+    await writeFile(path.join(catsDir(), "d.png"), await png());
+    await writeFile(path.join(catsDir(), "d\\x.txt"), "a stray caption");
+    await writeFile(path.join(catsDir(), "x\\..\\..\\evil.png"), await png());
+    const answer = await request(app).get("/api/datasets/cats/download").buffer(true).parse(binaryParser);
+    expect(answer.status).toBe(200);
+    const files = unzip(answer.body as Buffer);
+    expect([...files.keys()].sort()).toEqual([
+      "SKIPPED.txt",
+      "cats/a.png",
+      "cats/a.txt",
+      "cats/b.png",
+      "cats/b.txt",
+      "cats/c.png",
+      "cats/d.png",
+    ]);
+    const note = files.get("SKIPPED.txt")?.toString("utf8") ?? "";
+    expect(note).toContain("back\\slash.png");
+    expect(note).toContain("x\\..\\..\\evil.png");
+    expect(note).toMatch(/backslash/);
+  });
+
   it("streams every image and caption inside a folder named after the dataset", async () => {
     await writeFile(path.join(catsDir(), "stray.txt"), "not a caption of any image");
     const answer = await request(app).get("/api/datasets/cats/download").buffer(true).parse(binaryParser);

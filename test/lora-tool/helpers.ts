@@ -1,4 +1,5 @@
 /** Shared set-up for the LoRA-Tool tests: temp folders, real images, a log-capturing app, a zip reader. */
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,6 +7,7 @@ import { Writable } from "node:stream";
 import { inflateRawSync } from "node:zlib";
 import { pino } from "pino";
 import sharp from "sharp";
+import { execa } from "execa";
 import { afterEach, beforeEach } from "vitest";
 import { createLoraApp, type LoraAppOptions } from "../../lora-tool/server/app.js";
 
@@ -129,4 +131,29 @@ export function freshApp(): { dirs: TestDirs; app: ReturnType<typeof makeApp>["a
   });
   afterEach(async () => await current.dirs.cleanup());
   return current;
+}
+
+const REPO = path.resolve(import.meta.dirname, "..", "..");
+
+/** Whether some source in `sources` (a folder of .ts files) is newer than `output`, or `output` is missing. */
+export function isStale(output: string, sources: string[]): boolean {
+  if (!existsSync(output)) return true;
+  const built = statSync(output).mtimeMs;
+  return sources.some((dir) =>
+    readdirSync(dir)
+      .filter((name) => name.endsWith(".ts"))
+      .some((name) => statSync(path.join(dir, name)).mtimeMs > built),
+  );
+}
+
+/** Builds the kit (its Node and browser modules) when an output is missing or older than its sources. */
+export async function buildKit(): Promise<void> {
+  const kit = path.join(REPO, "packages", "kit");
+  const outputs: [string, string][] = [
+    [path.join(kit, "dist", "node", ".tsbuildinfo"), path.join(kit, "node")],
+    [path.join(kit, "dist", "web", ".tsbuildinfo"), path.join(kit, "web")],
+  ];
+  if (outputs.some(([output, source]) => isStale(output, [source]))) {
+    await execa("npx", ["tsc", "-b", path.join(kit, "tsconfig.json")], { cwd: REPO });
+  }
 }

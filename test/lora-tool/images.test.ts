@@ -150,6 +150,33 @@ describe("uploads", () => {
   });
 });
 
+describe("malformed uploads", () => {
+  it("get 400 JSON and leave nothing behind", async () => {
+    const bodies: [string, string | Buffer][] = [
+      ["multipart/form-data", "--x\r\n"],
+      [
+        "multipart/form-data; boundary=x",
+        '--x\r\nContent-Disposition: form-data; name="images"; filename="a.png"\r\n\r\nabc',
+      ],
+      ["multipart/form-data; boundary=x", "--x\r\nthis is not a header line\r\n\r\nabc\r\n--x--\r\n"],
+      [
+        "multipart/form-data; boundary=x",
+        Buffer.from([0x2d, 0x2d, 0x78, 0x0d, 0x0a, 0xff, 0xfe, 0x00, 0x0d, 0x0a]),
+      ],
+    ];
+    for (const [type, body] of bodies) {
+      const answer = await request(app)
+        .post("/api/datasets/cats/images")
+        .set("Content-Type", type)
+        .send(body);
+      expect(answer.status, `${type} ${String(body)}`).toBe(400);
+      expect(answer.body).toEqual({ success: false, message: expect.stringMatching(/upload/i) });
+    }
+    expect(await readdir(catsDir())).toEqual([]);
+    expect(await readdir(path.join(dirs.datasetsDir, ".uploads"))).toEqual([]);
+  });
+});
+
 describe("thumbnails and files", () => {
   it("serves a cached WebP thumbnail outside the dataset folder", async () => {
     await request(app)

@@ -26,11 +26,27 @@ describe("the page", () => {
     expect(page.text).toContain('data-dataset="cats"');
   });
 
-  it("serves the stylesheet but not the script sources", async () => {
+  it("serves the stylesheets and the kit's browser modules, but no sources", async () => {
     const css = await request(t.app).get("/static/style.css");
     expect(css.status).toBe(200);
     expect(css.headers["content-type"]).toMatch(/text\/css/);
-    for (const url of ["/static/app.ts", "/static/tsconfig.json", "/static/../server/app.ts"]) {
+    const tokens = await request(t.app).get("/static/kit/web/tokens.css");
+    expect(tokens.status).toBe(200);
+    expect(tokens.text).toContain("--accent:");
+    const client = await request(t.app).get("/static/kit/web/api.js");
+    expect(client.status).toBe(200);
+    expect(client.headers["content-type"]).toMatch(/javascript/);
+    expect(client.text).toContain("export function jsonClient");
+    for (const url of [
+      "/static/app.ts",
+      "/static/tsconfig.json",
+      "/static/../server/app.ts",
+      "/static/kit/web/api.ts",
+      "/static/kit/web/api.d.ts",
+      "/static/kit/web/tsconfig.json",
+      "/static/kit/node/paths.js",
+      "/static/kit/package.json",
+    ]) {
       const answer = await request(t.app).get(url);
       expect(answer.status, url).toBe(404);
       expect(answer.body.success).toBe(false);
@@ -71,6 +87,17 @@ describe("request guards", () => {
       .set("Origin", "https://abc123-3000.proxy.runpod.net")
       .send({ name: "two" });
     expect(proxied.status).toBe(201);
+    // Through the studio's gateway: the browser's Host, the RunPod proxy's X-Forwarded-* headers.
+    const gateway = await request(t.app)
+      .post("/api/datasets")
+      .set("Host", "abc123-3000.proxy.runpod.net")
+      .set("X-Forwarded-Host", "abc123-3000.proxy.runpod.net:443")
+      .set("X-Forwarded-Proto", "https")
+      .set("X-Forwarded-For", "203.0.113.7, 100.64.0.2")
+      .set("Origin", "https://abc123-3000.proxy.runpod.net")
+      .set("Sec-Fetch-Site", "same-origin")
+      .send({ name: "three" });
+    expect(gateway.status).toBe(201);
   });
 
   it("wants JSON for writes (415), limits bodies (413) and explains bad JSON (400)", async () => {

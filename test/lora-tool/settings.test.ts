@@ -95,6 +95,35 @@ describe("auto-caption settings", () => {
     expect(JSON.parse(await readFile(settingsFile(), "utf8")).api_key).toBe("");
   });
 
+  it("forget the key when the base URL changes, unless a key comes with it", async () => {
+    const post = async (body: object) => await request(lora.app).post("/api/settings").send(body).expect(200);
+    const storedKey = async () =>
+      (JSON.parse(await readFile(settingsFile(), "utf8")) as { api_key: string }).api_key;
+    await post({ base_url: "https://api.openai.com/v1", api_key: KEY });
+    // The page sends the base URL with every save: the same one keeps the key.
+    const same = await post({ base_url: " https://api.openai.com/v1 ", model: "gpt-4.1-mini" });
+    expect(same.body.settings).toMatchObject({ api_key_set: true, model: "gpt-4.1-mini" });
+    expect(await storedKey()).toBe(KEY);
+
+    const moved = await post({ base_url: "http://10.0.0.5:9000/v1" });
+    expect(moved.body.settings).toMatchObject({
+      base_url: "http://10.0.0.5:9000/v1",
+      api_key_set: false,
+      api_key_hint: "",
+    });
+    expect(moved.body.message).toMatch(/key .*removed/i);
+    expect(await storedKey()).toBe("");
+
+    const other = "AIzaSyD-other-key-for-gemini-0123456789";
+    const withKey = await post({
+      base_url: "https://generativelanguage.googleapis.com/v1beta/openai/",
+      api_key: other,
+    });
+    expect(withKey.body.settings).toMatchObject({ api_key_set: true });
+    expect(withKey.body.message).toBe("Settings saved.");
+    expect(await storedKey()).toBe(other);
+  });
+
   it("survive a restart", async () => {
     await request(lora.app)
       .post("/api/settings")

@@ -1,10 +1,11 @@
 /** Auto-caption routes: settings (the key never leaves the server), presets, start, progress, cancel. */
+import { notFound } from "@comfystudio/kit/errors";
+import { requireJson } from "@comfystudio/kit/guards";
 import { Router } from "express";
 import { z } from "zod";
 import type { Context } from "../context.js";
-import { HttpError, param, parseBody } from "../http.js";
+import { param, parseBody } from "../http.js";
 import { CAPTION_STYLE_IDS, composePrompt, presetList, SUBJECT_IDS } from "../presets.js";
-import { requireJson } from "../security.js";
 import { publicSettings, settingsUpdateSchema } from "../settings.js";
 
 const startBody = z.object({
@@ -30,17 +31,21 @@ export function autocaptionRoutes(ctx: Context): Router {
 
   router.post("/api/settings", requireJson, async (req, res) => {
     const change = parseBody(settingsUpdateSchema, req);
-    const saved = await ctx.settings.update(change);
+    const { settings: saved, keyDropped } = await ctx.settings.update(change);
     ctx.logger.info(
       {
         base_url: saved.base_url,
         model: saved.model,
         concurrency: saved.concurrency,
         api_key_set: saved.api_key !== "",
+        api_key_dropped: keyDropped,
       },
       "auto-caption settings saved",
     );
-    res.json({ success: true, settings: publicSettings(saved), message: "Settings saved." });
+    const message = keyDropped
+      ? "Settings saved. The saved API key was removed because the base URL changed; enter the key for the new endpoint."
+      : "Settings saved.";
+    res.json({ success: true, settings: publicSettings(saved), message });
   });
 
   router.get("/api/presets", (_req, res) => {
@@ -69,7 +74,7 @@ export function autocaptionRoutes(ctx: Context): Router {
     const dataset = param(req, "dataset");
     await ctx.store.require(dataset);
     const run = ctx.captioner.cancel(dataset);
-    if (!run) throw new HttpError(404, "No auto-caption run to cancel on this dataset.");
+    if (!run) throw notFound("No auto-caption run to cancel on this dataset.");
     res.json({ success: true, run });
   });
 

@@ -1,4 +1,5 @@
 /** Caption routes: edit one, trigger word and find-and-replace over the set, statistics. */
+import { requireJson } from "@comfystudio/kit/guards";
 import { Router } from "express";
 import { z } from "zod";
 import {
@@ -12,7 +13,6 @@ import {
 import type { Context } from "../context.js";
 import { param, parseBody } from "../http.js";
 import { requireImage } from "../images.js";
-import { requireJson } from "../security.js";
 
 // eslint-disable-next-line no-control-regex
 const singleLine = (text: string) => !/[\u0000-\u001f\u007f]/.test(text);
@@ -40,14 +40,16 @@ export function captionRoutes(ctx: Context): Router {
 
   router.post("/api/datasets/:dataset/images/:image/caption", requireJson, async (req, res) => {
     const { caption } = parseBody(captionBody, req);
-    const dir = await ctx.store.require(param(req, "dataset"));
-    await requireImage(dir, param(req, "image"));
-    await writeCaption(dir, param(req, "image"), caption);
-    res.json({
-      success: true,
-      image: param(req, "image"),
-      caption: (await readCaption(dir, param(req, "image"))) ?? "",
+    const dataset = param(req, "dataset");
+    const image = param(req, "image");
+    const dir = await ctx.store.require(dataset);
+    // Under the dataset's lock: a set-wide edit in progress would otherwise write over this one.
+    const saved = await ctx.locks.run(dataset, async () => {
+      await requireImage(dir, image);
+      await writeCaption(dir, image, caption);
+      return (await readCaption(dir, image)) ?? "";
     });
+    res.json({ success: true, image, caption: saved });
   });
 
   router.post("/api/datasets/:dataset/trigger", requireJson, async (req, res) => {

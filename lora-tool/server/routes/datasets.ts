@@ -1,5 +1,6 @@
 /** Dataset routes: list, create, show, rename, move to the trash, download as a zip. */
 import path from "node:path";
+import { requireJson } from "@comfystudio/kit/guards";
 import { Router } from "express";
 import { z } from "zod";
 import type { DatasetDetail } from "../../api.js";
@@ -7,7 +8,6 @@ import { captionStats } from "../caption-text.js";
 import type { Context } from "../context.js";
 import { param, parseBody } from "../http.js";
 import { listImages } from "../images.js";
-import { requireJson } from "../security.js";
 import { streamDatasetZip } from "../zip.js";
 
 const nameBody = z.object({ name: z.string({ error: "give a name" }) });
@@ -80,7 +80,9 @@ export function datasetRoutes(ctx: Context): Router {
     const dir = await ctx.store.require(name);
     res.attachment(`${name}.zip`);
     res.type("application/zip");
-    await streamDatasetZip(dir, name, res);
+    const skipped = await streamDatasetZip(dir, name, res);
+    if (skipped.length > 0)
+      ctx.logger.warn({ dataset: name, skipped: skipped.length }, "files left out of the zip");
   });
 
   return router;

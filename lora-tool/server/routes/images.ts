@@ -1,57 +1,16 @@
 /** Image routes: upload many (multipart), the original file, its thumbnail, delete (to the trash). */
-import { randomUUID } from "node:crypto";
-import { Router, type ErrorRequestHandler, type RequestHandler } from "express";
-import multer from "multer";
+import { badRequest, StudioError } from "@comfystudio/kit/errors";
+import { requireJson } from "@comfystudio/kit/guards";
+import { Router, type RequestHandler } from "express";
 import type { UploadAnswer } from "../../api.js";
 import type { Context } from "../context.js";
-import { HttpError, param } from "../http.js";
-import { requireImage } from "../images.js";
-import { requireJson, requireMultipart } from "../security.js";
+import { param } from "../http.js";
+import { requireImage, sendImage } from "../images.js";
+import { readUpload, requireMultipart } from "../multipart.js";
 import { acceptUploads } from "../uploads.js";
-
-function megabytes(bytes: number): string {
-  return `${Math.round(bytes / 1024 / 1024)} MB`;
-}
-
-/** Multer's limits as clear 4xx answers. */
-function uploadErrors(ctx: Context): ErrorRequestHandler {
-  return (error: unknown, _req, _res, next) => {
-    if (!(error instanceof multer.MulterError)) return next(error);
-    const file = (error as { filename?: string }).filename;
-    switch (error.code) {
-      case "LIMIT_FILE_SIZE":
-        return next(
-          new HttpError(
-            413,
-            `${file ? `"${file}"` : "A file"} is larger than ${megabytes(ctx.uploadLimitBytes)}; nothing from this upload was saved.`,
-          ),
-        );
-      case "LIMIT_FILE_COUNT":
-        return next(new HttpError(413, `Upload at most ${ctx.maxFilesPerUpload} files at a time.`));
-      case "LIMIT_UNEXPECTED_FILE":
-        return next(new HttpError(400, 'Send the images in the form field "images".'));
-      default:
-        return next(new HttpError(400, `The upload could not be read (${error.message}).`));
-    }
-  };
-}
 
 export function imageRoutes(ctx: Context): Router {
   const router = Router();
-  const upload = multer({
-    storage: multer.diskStorage({
-      destination: ctx.store.uploadTemp,
-      filename: (_req, _file, callback) => callback(null, `${randomUUID()}.upload`),
-    }),
-    limits: {
-      fileSize: ctx.uploadLimitBytes,
-      files: ctx.maxFilesPerUpload,
-      fields: 10,
-      fieldSize: 1024,
-      parts: ctx.maxFilesPerUpload + 10,
-    },
-    defParamCharset: "utf8",
-  });
 
   const datasetMustExist: RequestHandler = async (req, _res, next) => {
     await ctx.store.require(param(req, "dataset"));
@@ -63,12 +22,11 @@ export function imageRoutes(ctx: Context): Router {
     "/api/datasets/:dataset/images",
     requireMultipart,
     datasetMustExist,
-    upload.array("images", ctx.maxFilesPerUpload),
-    uploadErrors(ctx),
+    ...readUpload(ctx),
     (async (req, res) => {
       const dataset = param(req, "dataset");
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
-      if (files.length === 0) throw new HttpError(400, "Choose at least one image to upload.");
+      if (files.length === 0) throw badRequest("Choose at least one image to upload.");
       const dir = await ctx.store.require(dataset);
       const result = await ctx.locks.run(
         dataset,
@@ -95,19 +53,20 @@ export function imageRoutes(ctx: Context): Router {
   );
 
   router.get("/api/datasets/:dataset/images/:image", async (req, res) => {
-    const file = await requireImage(await ctx.store.require(param(req, "dataset")), param(req, "image"));
-    res.set("Cache-Control", "private, no-cache");
-    res.sendFile(file, { dotfiles: "allow" });
+    const dir = await ctx.store.require(param(req, "dataset"));
+    await sendImage(req, res, dir, param(req, "image"));
   });
 
   router.get("/api/datasets/:dataset/images/:image/thumb", async (req, res) => {
     const dataset = param(req, "dataset");
-    const file = await requireImage(await ctx.store.require(dataset), param(req, "image"));
+    const image = param(req, "image");
+    const dir = await ctx.store.require(dataset);
+    await requireImage(dir, image);
     let thumb: string;
     try {
-      thumb = await ctx.thumbs.get(dataset, param(req, "image"), file);
+      thumb = await ctx.thumbs.get(dataset, image, dir);
     } catch {
-      throw new HttpError(422, "This image cannot be read to make a thumbnail.");
+      throw new StudioError(422, "This image cannot be read to make a thumbnail.");
     }
     res.set("Cache-Control", "private, max-age=86400");
     res.type("image/webp");
