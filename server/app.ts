@@ -8,7 +8,8 @@
  */
 import path from "node:path";
 import express, { type Express } from "express";
-import helmet from "helmet";
+import { kitAssets, staticOnly } from "@comfystudio/kit/assets";
+import { securityHeaders } from "@comfystudio/kit/security-headers";
 import { pinoHttp } from "pino-http";
 import { REPO_ROOT } from "./config/root.js";
 import {
@@ -41,23 +42,7 @@ export function createApp(studio: Studio): Express {
   app.set("etag", false);
   app.disable("x-powered-by");
 
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", "data:"],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          upgradeInsecureRequests: null,
-        },
-      },
-      crossOriginEmbedderPolicy: false,
-    }),
-  );
+  app.use(securityHeaders());
   app.use(
     pinoHttp({
       logger: studio.logger,
@@ -77,6 +62,7 @@ export function createApp(studio: Studio): Express {
     }),
   );
 
+  app.use("/static/kit", kitAssets());
   app.use("/static", express.static(path.join(REPO_ROOT, "dist", "browser", "public"), { maxAge: "1h" }));
   app.use(
     "/static",

@@ -11,15 +11,16 @@ import { REPO_ROOT } from "./config/root.js";
 import {
   ConfigError,
   nonEmpty,
-  trimmed,
   readChoice,
   readDirectory,
+  readHost,
   readInteger,
   readList,
   readMinutes,
   readPort,
+  trimmed,
   type Env,
-} from "./config/env.js";
+} from "@comfystudio/kit/env";
 import { TOOL_IDS, TOOLS, type ToolId } from "./tools/registry.js";
 
 export { ConfigError };
@@ -72,18 +73,30 @@ export interface Config {
 function comfyInstances(env: Env): number | "auto" {
   const raw = trimmed(env, "COMFYUI_INSTANCES");
   if (raw === "auto") return "auto";
-  return readInteger(env, "COMFYUI_INSTANCES", 1, 1, 16, 'a number of instances from 1 to 16, or "auto"');
+  return readInteger(env, "COMFYUI_INSTANCES", {
+    fallback: 1,
+    min: 1,
+    max: 16,
+    what: 'a number of instances from 1 to 16, or "auto"',
+  });
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const repoDir = readDirectory(env, "REPO_DIR", REPO_ROOT, cwd, false);
+  const repoDir = readDirectory(env, "REPO_DIR", { fallback: REPO_ROOT, base: cwd, create: false });
   if (!existsSync(repoDir)) throw new ConfigError("REPO_DIR", `"${repoDir}" does not exist`);
   const defaultWorkspace = existsSync("/workspace") ? "/workspace" : path.join(repoDir, "workspace");
-  const workspaceDir = readDirectory(env, "WORKSPACE_DIR", defaultWorkspace, cwd, true);
-  const stateDir = readDirectory(env, "STATE_DIR", path.join(workspaceDir, ".comfystudio"), cwd, true);
+  const workspaceDir = readDirectory(env, "WORKSPACE_DIR", {
+    fallback: defaultWorkspace,
+    base: cwd,
+    create: true,
+  });
+  const stateDir = readDirectory(env, "STATE_DIR", {
+    fallback: path.join(workspaceDir, ".comfystudio"),
+    base: cwd,
+    create: true,
+  });
   const usersFile = path.resolve(cwd, trimmed(env, "USERS_FILE") ?? path.join(repoDir, "artist_names.sh"));
-  const host = trimmed(env, "HOST") ?? "0.0.0.0";
-  if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigError("HOST", `"${host}" is not an address`);
+  const host = readHost(env, "HOST", "0.0.0.0");
   const podId = trimmed(env, "RUNPOD_POD_ID");
   if (podId !== undefined && !/^[A-Za-z0-9-]+$/.test(podId)) {
     throw new ConfigError("RUNPOD_POD_ID", `"${podId}" is not a pod id (letters, digits and dashes)`);
@@ -108,15 +121,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     runpodPodId: podId,
     toolPorts,
     adminOnlyTools: readList(env, "ADMIN_ONLY_TOOLS", TOOL_IDS),
-    stopGraceMs: readInteger(env, "STOP_GRACE_MS", 10_000, 0, 3_600_000, "a number of milliseconds"),
-    logMaxBytes: readInteger(
-      env,
-      "LOG_MAX_BYTES",
-      32 * 1024 * 1024,
-      4096,
-      2 ** 40,
-      "a number of bytes (4096 or more)",
-    ),
+    stopGraceMs: readInteger(env, "STOP_GRACE_MS", {
+      fallback: 10_000,
+      min: 0,
+      max: 3_600_000,
+      what: "a number of milliseconds",
+    }),
+    logMaxBytes: readInteger(env, "LOG_MAX_BYTES", {
+      fallback: 32 * 1024 * 1024,
+      min: 4096,
+      max: 2 ** 40,
+      what: "a number of bytes (4096 or more)",
+    }),
     logLevel: readChoice(env, "LOG_LEVEL", LOG_LEVELS, "info"),
     idleStopMinutes: readMinutes(env, "IDLE_STOP_MINUTES"),
     idleStopPodMinutes: readMinutes(env, "IDLE_STOP_POD_MINUTES"),

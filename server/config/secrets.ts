@@ -7,7 +7,7 @@
  * character but a newline or NUL. Blank lines and lines starting with `#` are skipped.
  */
 import { readFileSync, rmSync } from "node:fs";
-import { ConfigError, type Env } from "./env.js";
+import { ConfigError, type Env } from "@comfystudio/kit/env";
 
 /** The environment variables that hold secrets: never passed to a child, never logged. */
 export const SECRET_VARIABLES = [

@@ -14,7 +14,7 @@ import { ADMIN_ACTIONS, type AdminAction, type ToolDefinition } from "../tools/r
 import { formatBytes } from "../util/bytes.js";
 import type { ToolService } from "../tools/service.js";
 import { badRequest, conflict, notFound, StudioError } from "../util/errors.js";
-import { scriptProblem } from "../util/paths.js";
+import { readableFileProblem as scriptProblem } from "@comfystudio/kit/paths";
 import { CUSTOM_NODE_ACTIONS, customNodesHost, customNodesScript } from "./custom-nodes.js";
 import type { JobRecord, JobRunner } from "./runner.js";
 

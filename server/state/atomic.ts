@@ -8,27 +8,11 @@
  * await file.write({ tools: [] });
  * ```
  */
-import { randomBytes } from "node:crypto";
+import { writeFileAtomic } from "@comfystudio/kit/atomic";
 import { constants, promises as fs } from "node:fs";
 import path from "node:path";
 
-export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(temp, "wx", mode);
-    await handle.writeFile(data);
-    await handle.chmod(mode); // the umask must not loosen a 0600 file
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fs.rename(temp, file);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-}
+export { writeFileAtomic };
 
 /** A regular file's text: never through a link, never blocking on a FIFO or a device. */
 export async function readRegularFile(file: string, maxBytes = 64 * 1024 * 1024): Promise<string> {

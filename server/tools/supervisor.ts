@@ -20,7 +20,7 @@ import { EMPTY_PROCESS, ManagedProcess } from "../process/managed.js";
 import type { ExitInfo } from "../process/spawn.js";
 import type { ToolRecord } from "../state/schemas.js";
 import { conflict } from "../util/errors.js";
-import { scriptProblem } from "../util/paths.js";
+import { readableFileProblem as scriptProblem } from "@comfystudio/kit/paths";
 import { childEnv } from "./env.js";
 import { isInstalled, notInstalledMessage, outputRoot, scriptPath } from "./paths.js";
 import { freeLoopbackPort, isPortTaken, probe } from "./readiness.js";
@@ -31,7 +31,7 @@ export type { ToolRecord, ToolState };
 
 /** The environment variable that marks every process of a tool's run (see process/managed.ts). */
 export const TOOL_MARKER = "STUDIO_RUN_ID";
-/** The environment variable that names the tool instance a process belongs to (`{tool_id}@{index}`). */
+/** The environment variable that names the tool instance a process belongs to (`{tool_id}@{index}@{STATE_DIR}`). */
 export const INSTANCE_TAG = "STUDIO_TOOL_INSTANCE";
 
 export interface SupervisorSettings {
@@ -94,7 +94,8 @@ export class ToolSupervisor {
       marker: TOOL_MARKER,
       ladder: deps.settings.ladder,
       foreignPollMs: deps.settings.foreignPollMs,
-      tag: { name: INSTANCE_TAG, value: `${tool.id}@${deps.index}` },
+      // The state folder makes the tag this studio's own: another studio on the machine never takes its tools.
+      tag: { name: INSTANCE_TAG, value: `${tool.id}@${deps.index}@${deps.config.stateDir}` },
     });
   }
 

@@ -12,7 +12,7 @@
 import { promises as fs, unwatchFile, watchFile } from "node:fs";
 import chokidar, { type FSWatcher } from "chokidar";
 import type { Logger } from "pino";
-import { resolveInside } from "../util/paths.js";
+import { resolveInside } from "@comfystudio/kit/paths";
 import { findUser, parseUsersFile, type User } from "./parse.js";
 
 /** How often the users file is checked besides the watcher. */

@@ -63,7 +63,7 @@ describe("a studio killed just after a start", () => {
       await post(rosa, "/set_artist", { artist: ROSA }).expect(200);
       await post(rosa, "/start_session", { tool_id: "lora-tool" });
       const groups = await waitFor(() => {
-        const found = groupsWithEnv("STUDIO_TOOL_INSTANCE", "lora-tool@0");
+        const found = groupsWithEnv("STUDIO_TOOL_INSTANCE", `lora-tool@0@${dirs.state}`);
         return found.length > 0 ? found : null;
       });
       expect(groups, `process groups of the LoRA-Tool after ${delays.length} kills`).toHaveLength(1);

@@ -18,9 +18,14 @@ export interface ErrorLog {
   error(fields: object, message: string): void;
 }
 
-/** Sends `{ success: false, message }` with `status`. */
-export function fail(res: Response, status: number, message: string): void {
-  res.status(status).json({ success: false, message });
+/** Sends `{ ...fields, success: false, message }` with `status`. */
+export function fail(
+  res: Response,
+  status: number,
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
+  res.status(status).json({ ...fields, success: false, message });
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
@@ -68,7 +73,10 @@ export interface ErrorHandlerOptions {
 export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next) => {
     const log = (req as { log?: ErrorLog }).log ?? options.logger;
-    if (error instanceof StudioError) return fail(res, error.status, error.message);
+    if (error instanceof StudioError) {
+      res.set(error.headers);
+      return fail(res, error.status, error.message, error.fields);
+    }
     const problem = clientProblem((error ?? {}) as HttpishError);
     if (problem) return fail(res, ...problem);
     const code = (error as HttpishError | null)?.code;

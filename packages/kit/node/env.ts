@@ -23,10 +23,50 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
-/** The variable's value, or undefined when it is unset or blank. */
+/** The variable's value as it is (secrets keep their spaces), or undefined when it is unset or blank. */
 export function nonEmpty(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/** The value trimmed, or undefined when it is unset or blank. */
+export function trimmed(env: Env, name: string): string | undefined {
+  return nonEmpty(env, name)?.trim();
+}
+
+/** A number of minutes, decimals allowed; 0 (the default) means off. */
+export function readMinutes(env: Env, name: string): number {
+  const raw = trimmed(env, name);
+  if (raw === undefined) return 0;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value) || value > 525_600) {
+    throw new ConfigError(name, `"${raw}" is not a number of minutes (0 switches it off)`);
+  }
+  return value;
+}
+
+/** One of `allowed`. */
+export function readChoice<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = trimmed(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ConfigError(name, `"${raw}" is not one of ${allowed.join(", ")}`);
+  return raw as T;
+}
+
+/** A comma-separated list whose every item is in `allowed` (duplicates kept once). */
+export function readList<T extends string>(env: Env, name: string, allowed: readonly T[]): T[] {
+  const raw = trimmed(env, name);
+  if (raw === undefined) return [];
+  const items = raw
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item))
+      throw new ConfigError(name, `"${item}" is not one of ${allowed.join(", ")}`);
+  }
+  return [...new Set(items)] as T[];
 }
 
 export interface IntegerRule {

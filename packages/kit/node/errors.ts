@@ -12,12 +12,17 @@ export class StudioError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Headers the answer carries (Retry-After, say). */
+    readonly headers: Record<string, string> = {},
+    /** Fields the JSON answer carries beside `success` and `message`. */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
 export const badRequest = (message: string) => new StudioError(400, message);
+export const unauthorized = (message: string) => new StudioError(401, message);
 export const forbidden = (message: string) => new StudioError(403, message);
 export const notFound = (message: string) => new StudioError(404, message);
 export const conflict = (message: string) => new StudioError(409, message);
