@@ -332,7 +332,7 @@ export async function runLogsLoad(options: LoadOptions = {}): Promise<LoadResult
             await sleep(pollMs);
             continue;
           }
-          let content = String(answer.body.content ?? "");
+          let content = typeof answer.body.content === "string" ? answer.body.content : "";
           const newCursor = Number(answer.body.cursor);
           const bytes = Buffer.byteLength(content);
           if (answer.body.reset === true) {

@@ -64,10 +64,7 @@ export function createApp(studio: Studio): Express {
 
   app.use("/static/kit", kitAssets());
   app.use("/static", express.static(path.join(REPO_ROOT, "dist", "browser", "public"), { maxAge: "1h" }));
-  app.use(
-    "/static",
-    express.static(path.join(REPO_ROOT, "server", "public"), { maxAge: "1h", index: false }),
-  );
+  app.use("/static", staticOnly(path.join(REPO_ROOT, "server", "public"), [".css", ".svg", ".png"]));
 
   app.use(optionsHandler);
   app.use(sessionMiddleware(studio.sessions, studio.sessionSecret));

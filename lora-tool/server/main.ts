@@ -66,7 +66,9 @@ if (!existsSync(path.join(locateAssets().scriptDir, "app.js"))) {
   logger.warn("The page script is not built (dist/lora-tool/browser/public/app.js); run `npm run build`.");
 }
 
-const { app, shutdown } = createLoraApp({ workspaceDir, stateDir, logger });
+const lora = createLoraApp({ workspaceDir, stateDir, logger });
+const { app } = lora;
+const shutdown = () => lora.shutdown();
 const server = app.listen(port, host, () => {
   logger.info(
     { host, port, workspace_dir: workspaceDir, state_dir: stateDir, user: process.env.STUDIO_USER },

@@ -34,7 +34,7 @@ export class Activity {
   seen(toolId: string, artist: string | null, active: boolean, now = Date.now()): void {
     if (artist) {
       let seen = this.artists.get(toolId);
-      if (!seen) this.artists.set(toolId, (seen = new Map()));
+      if (!seen) this.artists.set(toolId, (seen = new Map<string, number>()));
       seen.set(artist, now);
     }
     if (active) this.note(toolId, now);

@@ -5,7 +5,6 @@
  * proxy's own values are kept). A tool that is gone answers 502, one that hangs 504, never a hang.
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import { createProxyMiddleware, fixRequestBody, type RequestHandler } from "http-proxy-middleware";
 import type { Logger } from "pino";
 import { sendJson, sendPage, wantsHtml } from "./pages.js";
@@ -80,10 +79,10 @@ export function createForwarder(options: ForwarderOptions): RequestHandler {
         const route = routes.get(req);
         const code = (error as NodeJS.ErrnoException).code;
         if (!("writeHead" in target)) {
-          (target as Socket).destroy();
+          target.destroy();
           return;
         }
-        const res = target as ServerResponse;
+        const res = target;
         const late = timedOut.has(req);
         if (res.headersSent) {
           res.destroy();

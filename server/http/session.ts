@@ -107,9 +107,13 @@ export function requireAdminMode(req: Request, users: UserStore): string {
   return me.artist;
 }
 
+const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+
 /** Saves the session before answering, so the next request sees the change. */
 export function saveSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    req.session.save((error: unknown) => (error ? reject(asError(error)) : resolve())),
+  );
 }
 
 /**
@@ -123,7 +127,7 @@ export async function rotateSession(req: Request, changes: Partial<session.Sessi
     loggedIn: req.session.loggedIn,
   };
   await new Promise<void>((resolve, reject) =>
-    req.session.regenerate((error) => (error ? reject(error) : resolve())),
+    req.session.regenerate((error: unknown) => (error ? reject(asError(error)) : resolve())),
   );
   Object.assign(req.session, kept, changes);
   await saveSession(req);

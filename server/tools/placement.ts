@@ -11,7 +11,7 @@ export class Placement {
 
   private of(toolId: string): Map<string, number> {
     let map = this.chosen.get(toolId);
-    if (!map) this.chosen.set(toolId, (map = new Map()));
+    if (!map) this.chosen.set(toolId, (map = new Map<string, number>()));
     return map;
   }
 

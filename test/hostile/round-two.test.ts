@@ -33,8 +33,11 @@ afterAll(() => {
   for (const dirs of made.splice(0)) removeDirs(dirs);
 });
 
-const sessionCookie = (res: { headers: Record<string, unknown> }) =>
-  String(res.headers["set-cookie"] ?? "").match(/comfystudio\.sid=[^;]+/)?.[0] ?? null;
+const sessionCookie = (res: { headers: Record<string, unknown> }) => {
+  const header = res.headers["set-cookie"];
+  const lines = Array.isArray(header) ? (header as string[]) : typeof header === "string" ? [header] : [];
+  return lines.join("\n").match(/comfystudio\.sid=[^;]+/)?.[0] ?? null;
+};
 
 describe("a studio killed just after a start", () => {
   it(

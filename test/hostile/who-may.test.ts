@@ -18,7 +18,7 @@ interface Row {
   what: string;
   method: "GET" | "POST";
   url: string;
-  body?: unknown | (() => unknown);
+  body?: unknown;
   /** One status per role, in the order of ROLES. */
   expect: [number, number, number, number, number, number];
 }

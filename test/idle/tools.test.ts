@@ -51,7 +51,7 @@ describe("idle tools", () => {
       jobs: s.studio.jobs,
       logger: pino({ level: "silent" }),
       clock: () => now,
-      probe: async () => ({ count: busy, by: { [ROSA]: busy } }),
+      probe: () => Promise.resolve({ count: busy, by: { [ROSA]: busy } }),
     });
     const comfy = s.studio.manager.get("comfy-ui")!;
     now += 2 * 60_000;

@@ -255,7 +255,7 @@ describe("downloadSets", () => {
     h.hf.add("/huge.bin", generateContent("huge", 8 * MB));
     const error = await downloadFiles(
       [h.item(h.hf, "/huge.bin", "m/huge.bin")],
-      h.options({ freeSpace: async () => 1_000_000 }),
+      h.options({ freeSpace: () => Promise.resolve(1_000_000) }),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotEnoughSpaceError);
     expect((error as Error).message).toMatch(/Not enough disk space .*needs 8\.4 MB, 1\.0 MB free/);
@@ -272,9 +272,9 @@ describe("downloadSets", () => {
     await downloadFiles(
       [h.item(h.hf, "/nohead.bin", "m/nohead.bin", sha256(data))],
       h.options({
-        freeSpace: async (dir) => {
+        freeSpace: (dir) => {
           asked = dir;
-          return 2 * MB + 1;
+          return Promise.resolve(2 * MB + 1);
         },
       }),
     );

@@ -77,6 +77,7 @@ export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler 
       res.set(error.headers);
       return fail(res, error.status, error.message, error.fields);
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- `unknown` narrowed for reading fields
     const problem = clientProblem((error ?? {}) as HttpishError);
     if (problem) return fail(res, ...problem);
     const code = (error as HttpishError | null)?.code;

@@ -26,8 +26,8 @@ export class ApiError extends Error {
 export type Answer = { success?: boolean; message?: string } & Record<string, unknown>;
 
 export interface JsonClient {
-  getJson<T>(url: string): Promise<T>;
-  postJson<T = Answer>(url: string, body?: Record<string, unknown>): Promise<T>;
+  getJson: <T>(url: string) => Promise<T>;
+  postJson: <T = Answer>(url: string, body?: Record<string, unknown>) => Promise<T>;
   /** The server's clock, learned from the answers' Date headers. */
   clock: { offsetMs: number; now(): number };
 }

@@ -132,7 +132,7 @@ export async function fetchRanges(
     }
     throw new StartOver(`the file on the server changed size; starting ${task.relDest} over`);
   }
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error("a range transfer failed");
   await finishFile(task, ctx, progress, slot);
 }
 
