@@ -3,7 +3,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readlinkSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -12,11 +12,16 @@ import { waitFor } from "../helpers/wait.js";
 import {
   REPO_ROOT,
   childOf,
+  endChild,
   expectExeced,
   isAlive,
   killGroup,
+  lastLine,
   makeSandbox,
+  preflightHosts,
+  startListening,
   withPrefix,
+  writePidFile,
   type Sandbox,
 } from "./sandbox.js";
 
@@ -45,12 +50,10 @@ describe("install_comfy.sh", () => {
     expect(box.exists("ComfyUI/main.py")).toBe(true);
     expect(box.exists("ComfyUI/.git")).toBe(true);
     expect(box.exists("ComfyUI/venv/bin/python")).toBe(true);
-    expect(box.exists("ComfyUI/custom_nodes/ComfyUI-Manager/.git")).toBe(true);
 
-    expect(await box.clones()).toEqual([
-      "https://github.com/comfyanonymous/ComfyUI.git",
-      "https://github.com/Comfy-Org/ComfyUI-Manager.git",
-    ]);
+    // The Manager is the comfyui_manager package ComfyUI pins, not a clone.
+    expect(await box.clones()).toEqual(["https://github.com/comfyanonymous/ComfyUI.git"]);
+    expect(box.exists("ComfyUI/custom_nodes/ComfyUI-Manager")).toBe(false);
     const uv = await box.calls("uv");
     expect(withPrefix(uv, "venv")[0]?.args.at(-1)).toBe(box.ws("ComfyUI/venv"));
     const python = box.ws("ComfyUI/venv/bin/python");
@@ -65,12 +68,35 @@ describe("install_comfy.sh", () => {
       "https://download.pytorch.org/whl/cu128",
     ]);
     expect(installs).toContainEqual(["--python", python, "-r", box.ws("ComfyUI/requirements.txt")]);
-    expect(installs).toContainEqual([
-      "--python",
-      python,
-      "-r",
-      box.ws("ComfyUI/custom_nodes/ComfyUI-Manager/requirements.txt"),
-    ]);
+    expect(installs).toContainEqual(["--python", python, "-r", box.ws("ComfyUI/manager_requirements.txt")]);
+    // The hosts it needs were checked first.
+    expect((await preflightHosts(box)).sort()).toEqual(
+      ["github.com", "download.pytorch.org", "pypi.org", "files.pythonhosted.org"].sort(),
+    );
+  });
+
+  it("says which hosts it cannot reach, within seconds and before it changes anything", async () => {
+    const started = Date.now();
+    const result = await box.run(INSTALL, { FAKE_FAIL: "curl:github.com;curl:pypi.org" });
+    expect(result.exitCode).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(lastLine(result.output)).toBe(
+      "[comfy-install] error: cannot reach github.com (Could not resolve host: github.com), pypi.org (Could not resolve host: pypi.org): this step needs them. Check the pod's network (and HTTPS_PROXY, if it needs one), then run it again.",
+    );
+    expect(await box.clones()).toEqual([]);
+    expect(readdirSync(box.workspace)).toEqual([]);
+  });
+
+  it("ends with an error line naming the step that failed, after trying it twice", async () => {
+    const result = await box.run(INSTALL, { FAKE_FAIL: "pip:ComfyUI/requirements.txt" });
+    expect(result.exitCode).not.toBe(0);
+    expect(lastLine(result.output)).toMatch(
+      /^\[comfy-install\] error: this step failed with exit code 1 \(the lines above say why\): uv pip install --python .*ComfyUI\/requirements\.txt$/,
+    );
+    const attempts = withPrefix(await box.calls("uv"), "pip", "install").filter((call) =>
+      call.args.includes(box.ws("ComfyUI/requirements.txt")),
+    );
+    expect(attempts).toHaveLength(2);
   });
 
   it("keeps models in the shared folder: ComfyUI/models links to it and extra_model_paths.yaml names it", async () => {
@@ -183,7 +209,6 @@ describe("reinstall_comfy.sh", () => {
       "ComfyUI/models/checkpoints/model.safetensors": "weights",
       ...made,
     });
-    expect(box.exists("ComfyUI/custom_nodes/ComfyUI-Manager")).toBe(true);
     expect(await box.read("ComfyUI/main.py")).not.toBe("edited code");
 
     expect(await box.clones()).toContain("https://github.com/comfyanonymous/ComfyUI.git");
@@ -220,7 +245,7 @@ describe("reinstall_comfy.sh", () => {
 });
 
 describe("update_comfy.sh", () => {
-  it("pulls fast-forward only, installs requirements, updates the Manager and links the models again", async () => {
+  it("pulls fast-forward only, installs requirements and the Manager's pinned version, and links the models again", async () => {
     await install();
     // A git update that added a model folder replaced the link with a real folder.
     await rm(box.ws("ComfyUI/models"));
@@ -231,12 +256,10 @@ describe("update_comfy.sh", () => {
     const result = await box.run(UPDATE);
     expect(result.exitCode, result.output).toBe(0);
     const pulls = withPrefix(await box.calls("git"), "-C").filter((call) => call.args[2] === "pull");
-    expect(pulls.map((call) => call.args)).toEqual([
-      ["-C", box.ws("ComfyUI"), "pull", "--ff-only"],
-      ["-C", box.ws("ComfyUI/custom_nodes/ComfyUI-Manager"), "pull", "--ff-only"],
-    ]);
+    expect(pulls.map((call) => call.args)).toEqual([["-C", box.ws("ComfyUI"), "pull", "--ff-only"]]);
     const installs = withPrefix(await box.calls("uv"), "pip", "install").map((call) => call.args.at(-1));
     expect(installs).toContain(box.ws("ComfyUI/requirements.txt"));
+    expect(installs).toContain(box.ws("ComfyUI/manager_requirements.txt"));
     expect(lstatSync(box.ws("ComfyUI/models")).isSymbolicLink()).toBe(true);
     expect(await box.read("models/checkpoints/downloaded.safetensors")).toBe("weights");
   });
@@ -256,31 +279,24 @@ describe("update_comfy.sh", () => {
     const git = (cwd: string, ...args: string[]) =>
       execa("git", ["-c", "init.defaultBranch=master", ...args], { cwd, env: gitEnv, extendEnv: false });
     const upstream = path.join(box.root, "upstream-comfy");
-    const manager = path.join(box.root, "upstream-manager");
-    for (const [dir, files] of [
-      [
-        upstream,
-        {
-          "main.py": "v1\n",
-          "requirements.txt": "torch\n",
-          "models/checkpoints/put_checkpoints_here": "",
-          // What ComfyUI's own .gitignore leaves out.
-          ".gitignore":
-            "/output/\n/input/\n/user/\n/models/*\n/custom_nodes/*\n**/put*here\n/extra_model_paths.yaml\nvenv/\n",
-        },
-      ],
-      [manager, { "__init__.py": "", "requirements.txt": "GitPython\n" }],
-    ] as const) {
-      for (const [name, content] of Object.entries(files)) {
-        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-        await writeFile(path.join(dir, name), content);
-      }
-      await git(dir, "init", "-q");
-      await git(dir, "add", "-A");
-      await git(dir, "add", "-f", ...Object.keys(files).filter((name) => name.startsWith("models/")));
-      await git(dir, "commit", "-q", "-m", "first");
+    const files = {
+      "main.py": "v1\n",
+      "requirements.txt": "torch\n",
+      "manager_requirements.txt": "comfyui_manager==4.0.5\n",
+      "models/checkpoints/put_checkpoints_here": "",
+      // What ComfyUI's own .gitignore leaves out.
+      ".gitignore":
+        "/output/\n/input/\n/user/\n/models/*\n/custom_nodes/*\n**/put*here\n/extra_model_paths.yaml\nvenv/\n",
+    };
+    for (const [name, content] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(upstream, name)), { recursive: true });
+      await writeFile(path.join(upstream, name), content);
     }
-    const env = { COMFY_REPO_URL: upstream, COMFY_MANAGER_URL: manager, GIT_CONFIG_NOSYSTEM: "1" };
+    await git(upstream, "init", "-q");
+    await git(upstream, "add", "-A");
+    await git(upstream, "add", "-f", "models/checkpoints/put_checkpoints_here");
+    await git(upstream, "commit", "-q", "-m", "first");
+    const env = { COMFY_REPO_URL: upstream, GIT_CONFIG_NOSYSTEM: "1" };
     await install(env);
     await box.write("ComfyUI/models/checkpoints/mine.safetensors", "weights");
     expect((await git(box.ws("ComfyUI"), "status", "--porcelain")).stdout).toBe("");
@@ -319,11 +335,16 @@ describe("update_comfy.sh", () => {
 describe("start_comfy.sh", () => {
   const artist = `Zoë "Z" O'Brien $(touch pwned) ; rm -rf x \`id\``;
 
-  it("execs ComfyUI with the right arguments, whatever the artist's name", async () => {
+  it("execs ComfyUI on 127.0.0.1 with one user per artist, the output root and the Manager, whatever the artist's name", async () => {
     await install();
     await box.clearCalls();
-    const output = box.ws("ComfyUI/output", artist);
-    const result = await box.run(START, { PORT: "8199", STUDIO_USER: artist, OUTPUT_DIR: output });
+    const output = box.ws("ComfyUI/output");
+    const result = await box.run(START, {
+      PORT: "8199",
+      STUDIO_USER: artist,
+      OUTPUT_DIR: output,
+      FAKE_RECORD_ENV: "PATH,VIRTUAL_ENV",
+    });
     expect(result.exitCode, result.output).toBe(0);
 
     const runs = (await box.calls()).filter((call) => call.args[0] === "main.py");
@@ -333,23 +354,44 @@ describe("start_comfy.sh", () => {
     expect(run.args).toEqual([
       "main.py",
       "--listen",
-      "0.0.0.0",
+      "127.0.0.1",
       "--port",
       "8199",
+      "--multi-user",
       "--output-directory",
       output,
+      "--enable-manager",
       "--disable-auto-launch",
       "--preview-method",
       "auto",
     ]);
-    expect(existsSync(output)).toBe(true);
+    // Custom nodes that run pip get ComfyUI's own.
+    expect(run.env.PATH?.split(":")[0]).toBe(box.ws("ComfyUI/venv/bin"));
+    expect(run.env.VIRTUAL_ENV).toBe(box.ws("ComfyUI/venv"));
     expect(existsSync(path.join(box.workspace, "pwned"))).toBe(false);
     expect(existsSync(box.ws("ComfyUI/pwned"))).toBe(false);
+    // The pid file names the process that became ComfyUI.
+    expect(await box.read(".comfystudio/run/comfy-ui.8199.pid")).toMatch(/^\d+ \d+ [\w-]+\n$/);
+  });
+
+  it("listens where LISTEN_HOST says, and refuses a LISTEN_HOST that is not an address", async () => {
+    await install();
+    await box.clearCalls();
+    let result = await box.run(START, { PORT: "8199", LISTEN_HOST: "0.0.0.0" });
+    expect(result.exitCode, result.output).toBe(0);
+    const run = (await box.calls()).find((call) => call.args[0] === "main.py");
+    expect(run?.args.slice(1, 3)).toEqual(["--listen", "0.0.0.0"]);
+
+    result = await box.run(START, { PORT: "8199", LISTEN_HOST: "0.0.0.0 --cpu" });
+    expect(result.exitCode).not.toBe(0);
+    expect(lastLine(result.output)).toBe(
+      "[comfy] error: LISTEN_HOST must be an IP address or a host name (got '0.0.0.0 --cpu')",
+    );
   });
 
   it("adds --use-sage-attention only when sageattention imports", async () => {
     await install();
-    const env = { PORT: "8199", STUDIO_USER: "Ana Horvat", OUTPUT_DIR: box.ws("ComfyUI/output/Ana Horvat") };
+    const env = { PORT: "8199", STUDIO_USER: "Ana Horvat" };
     await box.clearCalls();
     expect((await box.run(START, { ...env, FAKE_PY_MODULES: "sageattention" })).exitCode).toBe(0);
     let run = (await box.calls()).find((call) => call.args[0] === "main.py");
@@ -372,54 +414,108 @@ describe("start_comfy.sh", () => {
 });
 
 describe("kill_comfy.sh", () => {
-  it("stops what listens on the port (with its children) and a ComfyUI running from the install folder", async () => {
-    const comfy = box.ws("ComfyUI");
-    await mkdir(comfy, { recursive: true });
-    await writeFile(path.join(comfy, "main.py"), "import time\ntime.sleep(300)\n");
-    const port = await freePort();
-
-    const listener = spawn(
-      process.execPath,
+  /**
+   * A ComfyUI install whose Python is the real python3 and whose main.py listens on its --port, starts a
+   * child, and ignores SIGTERM when `stubborn`.
+   */
+  async function realComfy(stubborn = false): Promise<void> {
+    await box.write(
+      "ComfyUI/main.py",
       [
-        "-e",
-        `require("node:child_process").spawn("sleep", ["300"], { stdio: "ignore" });
-         require("node:net").createServer().listen(${port}, "127.0.0.1");`,
-      ],
-      { detached: true, stdio: "ignore" },
+        "import signal, socket, subprocess, sys, time",
+        stubborn ? "signal.signal(signal.SIGTERM, signal.SIG_IGN)" : "",
+        "port = int(sys.argv[sys.argv.index('--port') + 1])",
+        "subprocess.Popen(['sleep', '300'])",
+        "s = socket.socket(); s.bind(('127.0.0.1', port)); s.listen()",
+        "time.sleep(300)",
+      ].join("\n"),
     );
-    const comfyProcess = spawn("/usr/bin/python3", ["main.py", "--listen", "0.0.0.0"], {
-      cwd: comfy,
+    await mkdir(box.ws("ComfyUI/venv/bin"), { recursive: true });
+    await symlink("/usr/bin/python3", box.ws("ComfyUI/venv/bin/python"));
+  }
+
+  const startComfy = (port: number) => startListening(box, START, port, { COMFY_USE_SAGE_ATTENTION: "0" });
+
+  it("stops the ComfyUI the studio started, with its children, and leaves one started by hand running", async () => {
+    await realComfy();
+    const port = await freePort();
+    const { child } = await startComfy(port);
+    const byHand = spawn("/usr/bin/python3", ["main.py", "--port", String(await freePort())], {
+      cwd: box.ws("ComfyUI"),
       detached: true,
       stdio: "ignore",
     });
     try {
-      await waitFor(() => isListening(port), { what: "the stand-in listener" });
-      const child = await waitFor(() => childOf(listener.pid!), { what: "the listener's child" });
-
-      const result = await box.run(KILL, { COMFYUI_PORT: String(port), PORT: "1" });
+      const sleeper = await waitFor(() => childOf(child.pid!), { what: "ComfyUI's child" });
+      const result = await box.run(KILL, { PORT: "1" });
       expect(result.exitCode, result.output).toBe(0);
-      await waitFor(() => !isAlive(listener.pid!) && !isAlive(child) && !isAlive(comfyProcess.pid!), {
-        what: "the processes to stop",
-      });
+      await waitFor(() => !isAlive(child.pid!) && !isAlive(sleeper), { what: "ComfyUI to stop" });
       expect(await isListening(port)).toBe(false);
+      expect(isAlive(byHand.pid!)).toBe(true);
+      expect(result.output).toContain(`left running, not started by the studio: process ${byHand.pid}`);
+      expect(box.exists(`.comfystudio/run/comfy-ui.${port}.pid`)).toBe(false);
     } finally {
-      killGroup(listener.pid);
-      killGroup(comfyProcess.pid);
+      killGroup(byHand.pid);
+      await endChild(child);
     }
   });
 
-  it("never stops the process that runs it, even when that one listens on the port", async () => {
+  it("kills a ComfyUI that ignores SIGTERM once STOP_GRACE_MS has passed", async () => {
+    await realComfy(true);
     const port = await freePort();
-    // A stand-in studio that listens on the port and runs the kill script as a child.
+    const { child } = await startComfy(port);
+    try {
+      const result = await box.run(KILL, { STOP_GRACE_MS: "300" });
+      expect(result.exitCode, result.output).toBe(0);
+      expect(result.output).toContain("still running after 300 ms, killing");
+      expect(isAlive(child.pid!)).toBe(false);
+    } finally {
+      await endChild(child);
+    }
+  });
+
+  it("never stops a process whose pid file no longer matches it, nor one that only listens on the port", async () => {
+    const port = await freePort();
+    const other = spawn(
+      process.execPath,
+      ["-e", `require("node:net").createServer().listen(${port}, "127.0.0.1")`],
+      {
+        detached: true,
+        stdio: "ignore",
+      },
+    );
+    try {
+      await waitFor(() => isListening(port), { what: "the other listener" });
+      // A pid file from an earlier boot that names this pid now.
+      const file = await writePidFile(box, "comfy-ui", port, other.pid!);
+      await writeFile(
+        file,
+        (await box.read(`.comfystudio/run/comfy-ui.${port}.pid`)).replace(/\S+\n$/, "earlier-boot\n"),
+      );
+      const result = await box.run(KILL, { COMFYUI_PORT: String(port) });
+      expect(result.exitCode, result.output).toBe(0);
+      expect(result.output).toContain("ComfyUI is not running");
+      expect(isAlive(other.pid!)).toBe(true);
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      killGroup(other.pid);
+    }
+  });
+
+  it("never stops the process that runs it, even when a pid file names it", async () => {
+    // A stand-in studio that names itself in a pid file, then runs the kill script as a child.
     const program = `
       const { spawnSync } = require("node:child_process");
-      const server = require("node:net").createServer().listen(${port}, "127.0.0.1", () => {
-        const run = spawnSync("bash", [process.argv[1]], { env: process.env, encoding: "utf8" });
-        process.stdout.write(JSON.stringify({ status: run.status, output: run.stdout + run.stderr }));
-        server.close();
-      });`;
-    const result = await execa(process.execPath, ["-e", program, path.join(REPO_ROOT, KILL)], {
-      env: box.env({ COMFYUI_PORT: String(port) }),
+      const fs = require("node:fs");
+      const stat = fs.readFileSync("/proc/self/stat", "utf8");
+      const ticks = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+      const boot = fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+      fs.mkdirSync(process.env.WORKSPACE_DIR + "/.comfystudio/run", { recursive: true });
+      fs.writeFileSync(process.env.WORKSPACE_DIR + "/.comfystudio/run/comfy-ui.1.pid", process.pid + " " + ticks + " " + boot + "\\n");
+      const run = spawnSync("bash", [process.argv[1]], { env: process.env, encoding: "utf8" });
+      process.stdout.write(JSON.stringify({ status: run.status, output: run.stdout + run.stderr }));`;
+    const result = await execa(process.execPath, ["-e", program, path.join(REPO_ROOT, KILL), "main.py"], {
+      env: box.env(),
       extendEnv: false,
       reject: false,
     });
@@ -427,10 +523,12 @@ describe("kill_comfy.sh", () => {
     expect(result.exitCode).toBe(0);
     const child = JSON.parse(result.stdout) as { status: number; output: string };
     expect(child.status, child.output).toBe(0);
+    expect(child.output).toContain("nothing to stop");
   });
 
   it("succeeds when nothing runs", async () => {
-    const result = await box.run(KILL, { COMFYUI_PORT: String(await freePort()) });
+    const result = await box.run(KILL);
     expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).toContain("ComfyUI is not running");
   });
 });

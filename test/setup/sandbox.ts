@@ -17,6 +17,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { expect } from "vitest";
+import { isListening } from "../helpers/ports.js";
+import { waitFor } from "../helpers/wait.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURE_BIN = path.join(REPO_ROOT, "test/fixtures/bin");
@@ -84,7 +86,10 @@ export async function makeSandbox({ omit = [] as string[] } = {}): Promise<Sandb
       LANG: "C.UTF-8",
       WORKSPACE_DIR: workspace,
       FAKE_LOG: logFile,
-      KILL_GRACE_SECONDS: "5",
+      STOP_GRACE_MS: "5000",
+      SETUP_RETRY_DELAY_SECONDS: "0",
+      // The image's JupyterLab (/opt/jupyterlab) is never this machine's.
+      JUPYTER_IMAGE_VENV: path.join(root, "image-jupyterlab"),
       ...extra,
     };
     return Object.fromEntries(
@@ -236,7 +241,7 @@ export function childOf(pid: number): number {
 
 /**
  * What install_comfy.sh leaves behind, made directly (faster than running it): a ComfyUI clone
- * with a stand-in venv and ComfyUI-Manager.
+ * with a stand-in venv.
  */
 export async function fakeComfyInstall(box: Sandbox): Promise<void> {
   await box.write("ComfyUI/.git/HEAD", "ref: refs/heads/master\n");
@@ -244,6 +249,75 @@ export async function fakeComfyInstall(box: Sandbox): Promise<void> {
   await box.write("ComfyUI/venv/pyvenv.cfg", "home = /usr/bin\n");
   await mkdir(box.ws("ComfyUI/venv/bin"), { recursive: true });
   await symlink(path.join(FIXTURE_BIN, "python"), box.ws("ComfyUI/venv/bin/python"));
-  await box.write("ComfyUI/custom_nodes/ComfyUI-Manager/.git/HEAD", "ref: refs/heads/main\n");
-  await box.write("ComfyUI/custom_nodes/ComfyUI-Manager/requirements.txt", "GitPython\n");
+  await mkdir(box.ws("ComfyUI/custom_nodes"), { recursive: true });
+}
+
+/** The last line of a script's output that is not empty. */
+export function lastLine(output: string): string {
+  return output.trimEnd().split("\n").at(-1) ?? "";
+}
+
+/** The last `[tag] error: ...` line of a script's output (the one the studio copies into a job's record). */
+export function lastErrorLine(output: string): string {
+  return output.split("\n").findLast((line) => /^\[[\w-]+\] error: /.test(line)) ?? "";
+}
+
+/** The hosts the scripts' network check asked (curl calls with --connect-timeout), in order. */
+export async function preflightHosts(box: Sandbox): Promise<string[]> {
+  return (await box.calls("curl"))
+    .filter((call) => call.args.includes("--connect-timeout") && call.args.includes("/dev/null"))
+    .map((call) => new URL(call.args.at(-1)!).host);
+}
+
+/** The start time of `pid` in clock ticks since boot (field 22 of /proc/{pid}/stat). */
+export function startTicks(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!;
+}
+
+/** A pid file as the start scripts write it, naming `pid` as `tool` on `port` (under the box's state folder). */
+export async function writePidFile(box: Sandbox, tool: string, port: number, pid: number): Promise<string> {
+  const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  return await box.write(`.comfystudio/run/${tool}.${port}.pid`, `${pid} ${startTicks(pid)} ${bootId}\n`);
+}
+
+/**
+ * Starts a tool through its start script, as the studio does, and waits until it listens on `port`.
+ * Wrapped in an object: the child is a promise of its result, which an `await` would wait for.
+ */
+export async function startListening(
+  box: Sandbox,
+  script: string,
+  port: number,
+  extra: Record<string, string | undefined> = {},
+): Promise<{ child: ResultPromise }> {
+  const child = box.spawn(script, { PORT: String(port), ...extra });
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${script} exited: ${child.exitCode}`);
+      return await isListening(port);
+    },
+    { timeoutMs: 20_000, what: `${script} to listen on ${port}` },
+  );
+  return { child };
+}
+
+/** Ends a child started with startListening (SIGKILL) and waits for it. */
+export async function endChild(child: ResultPromise): Promise<void> {
+  child.kill("SIGKILL");
+  await child.catch(() => undefined);
+}
+
+/** The pid of a live process whose command line starts with `prefix`, or 0. */
+export function findProcess(prefix: string): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (cmdline.startsWith(prefix) && isAlive(Number(entry))) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return 0;
 }
