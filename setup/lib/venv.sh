@@ -21,7 +21,7 @@ else
 fi
 
 # make_venv DIR: a virtual environment, made with uv when it is on PATH, python3 -m venv otherwise (the
-# Python is VENV_PYTHON, default python3). An existing one is kept.
+# Python is VENV_PYTHON: a command, or a version such as 3.12; default python3). An existing one is kept.
 make_venv() {
   local dir=$1 python=${VENV_PYTHON:-python3}
   if [[ -x $dir/bin/python ]]; then
@@ -32,6 +32,8 @@ make_venv() {
   if have uv; then
     run uv venv --seed --python "$python" "$dir"
   else
+    # A version (3.12) names the interpreter python3.12.
+    [[ $python =~ ^[0-9]+\.[0-9]+$ ]] && python="python$python"
     have "$python" || die "neither uv nor $python is installed, so no Python environment can be made"
     run "$python" -m venv "$dir"
   fi

@@ -6,34 +6,26 @@ import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { execa } from "execa";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort, isListening } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
+import { findProcess, isAlive, killGroup, writePidFile } from "./processes.js";
 import {
   expectExeced,
-  findProcess,
-  isAlive,
-  killGroup,
   lastErrorLine,
   lastLine,
-  makeSandbox,
   preflightHosts,
   toolScripts,
   withPrefix,
-  writePidFile,
   type Sandbox,
+  eachSandbox,
 } from "./sandbox.js";
 
 const AITK = toolScripts("ai-toolkit", "ai_toolkit");
 const PINS = ["torch==2.13.0", "torchvision==0.28.0", "torchaudio==2.11.0"];
 
 let box: Sandbox;
-beforeEach(async () => {
-  box = await makeSandbox();
-});
-afterEach(async () => {
-  await box.cleanup();
-});
+const boxes = eachSandbox((made) => (box = made));
 
 async function install(extra: Record<string, string> = {}): Promise<void> {
   const result = await box.run(AITK.install, extra);
@@ -204,8 +196,7 @@ describe("start_ai_toolkit.sh", () => {
     expect(lastLine(result.output)).toMatch(/no longer runs dist\/cron\/worker\.js/);
 
     await box.clearCalls();
-    await box.cleanup();
-    box = await makeSandbox();
+    await boxes.replace();
     await install();
     await rm(box.ws("ai-toolkit/ui/.next"), { recursive: true });
     result = await box.run(AITK.start, { PORT: "9675" });

@@ -3,14 +3,14 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   REPO_ROOT,
   fakeComfyInstall,
-  makeSandbox,
   preflightHosts,
   withPrefix,
   type Sandbox,
+  eachSandbox,
 } from "./sandbox.js";
 
 const INSTALL = "setup/custom-nodes/install_custom_nodes.sh";
@@ -32,12 +32,9 @@ const nameOf = (url: string): string =>
     .replace(/\.git$/, "");
 
 let box: Sandbox;
+const boxes = eachSandbox((made) => (box = made));
 beforeEach(async () => {
-  box = await makeSandbox();
   await fakeComfyInstall(box);
-});
-afterEach(async () => {
-  await box.cleanup();
 });
 
 describe("nodes.txt", () => {
@@ -171,8 +168,7 @@ describe("install_custom_nodes.sh", () => {
   });
 
   it("needs ComfyUI", async () => {
-    await box.cleanup();
-    box = await makeSandbox();
+    await boxes.replace(); // without the ComfyUI install
     const result = await box.run(INSTALL);
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toContain("install ComfyUI first");

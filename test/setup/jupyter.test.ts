@@ -7,32 +7,25 @@ import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort, isListening } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
+import { endChild, isAlive, startListening } from "./processes.js";
 import {
   FIXTURE_BIN,
-  endChild,
   expectExeced,
-  isAlive,
   lastLine,
-  makeSandbox,
   preflightHosts,
-  startListening,
   toolScripts,
   withPrefix,
   type Sandbox,
+  eachSandbox,
 } from "./sandbox.js";
 
 const JUPYTER = toolScripts("jupyter", "jupyter");
 
 let box: Sandbox;
-beforeEach(async () => {
-  box = await makeSandbox();
-});
-afterEach(async () => {
-  await box.cleanup();
-});
+eachSandbox((made) => (box = made));
 
 /** A JupyterLab environment at `dir` whose bin/jupyter-lab is `target` (a stand-in, or a real server). */
 async function labAt(dir: string, target: string): Promise<string> {
@@ -171,10 +164,11 @@ describe.skipIf(!hasJupyterServer)("JupyterLab scripts with a real Jupyter Serve
     await labAt(box.ws(".venvs/jupyterlab"), script);
   }
 
-  it("answers /api without a token, and through a Host header that names another host; kill stops it", async () => {
+  /** Starts JupyterLab through its start script, as the studio does, and waits until /api answers. */
+  async function startLab(extra: Record<string, string> = {}) {
     await realLab();
     const port = await freePort();
-    const { child } = await startListening(box, JUPYTER.start, port, { PATH: "/usr/bin:/bin" });
+    const { child } = await startListening(box, JUPYTER.start, port, { PATH: "/usr/bin:/bin", ...extra });
     try {
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${port}/api`).catch(() => null))?.status === 200,
@@ -183,6 +177,16 @@ describe.skipIf(!hasJupyterServer)("JupyterLab scripts with a real Jupyter Serve
           what: "Jupyter to answer /api",
         },
       );
+    } catch (error) {
+      await endChild(child);
+      throw error;
+    }
+    return { child, port };
+  }
+
+  it("answers /api without a token, and through a Host header that names another host; kill stops it", async () => {
+    const { child, port } = await startLab();
+    try {
       expect((await fetch(`http://127.0.0.1:${port}/api/contents`)).status).toBe(200);
       // The gateway keeps the browser's Host header.
       expect(await getWithHost(port, "/api/contents", "pod-8888.proxy.runpod.net")).toBe(200);
@@ -196,21 +200,9 @@ describe.skipIf(!hasJupyterServer)("JupyterLab scripts with a real Jupyter Serve
   });
 
   it("asks for the token from JUPYTER_TOKEN, which is not in its process arguments", async () => {
-    await realLab();
     const secret = "tok-" + Math.random().toString(36).slice(2);
-    const port = await freePort();
-    const { child } = await startListening(box, JUPYTER.start, port, {
-      PATH: "/usr/bin:/bin",
-      JUPYTER_TOKEN: secret,
-    });
+    const { child, port } = await startLab({ JUPYTER_TOKEN: secret });
     try {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/api`).catch(() => null))?.status === 200,
-        {
-          timeoutMs: 20_000,
-          what: "Jupyter to answer /api",
-        },
-      );
       expect((await fetch(`http://127.0.0.1:${port}/api/contents`)).status).toBe(403);
       const authorised = await fetch(`http://127.0.0.1:${port}/api/contents`, {
         headers: { Authorization: `token ${secret}` },

@@ -9,17 +9,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
-import {
-  REPO_ROOT,
-  endChild,
-  isAlive,
-  killGroup,
-  lastLine,
-  makeSandbox,
-  startListening,
-  toolScripts,
-  type Sandbox,
-} from "./sandbox.js";
+import { endChild, isAlive, killGroup, startListening, expectLeftRunning } from "./processes.js";
+import { REPO_ROOT, lastLine, makeSandbox, toolScripts, type Sandbox } from "./sandbox.js";
 
 let box: Sandbox;
 let repo: string;
@@ -92,10 +83,7 @@ describe("start_lora_tool.sh and kill_lora_tool.sh", () => {
       stdio: "ignore",
     });
     try {
-      const result = await box.run(LORA.kill);
-      expect(result.exitCode, result.output).toBe(0);
-      expect(result.output).toContain(`left running, not started by the studio: process ${byHand.pid}`);
-      expect(isAlive(byHand.pid!)).toBe(true);
+      await expectLeftRunning(box, LORA.kill, byHand.pid!);
     } finally {
       killGroup(byHand.pid);
     }

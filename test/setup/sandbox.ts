@@ -10,15 +10,13 @@
  * await box.cleanup();
  * ```
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { expect } from "vitest";
-import { isListening } from "../helpers/ports.js";
-import { waitFor } from "../helpers/wait.js";
+import { afterEach, beforeEach, expect } from "vitest";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURE_BIN = path.join(REPO_ROOT, "test/fixtures/bin");
@@ -203,42 +201,6 @@ export function withPrefix(calls: Call[], ...prefix: string[]): Call[] {
   return calls.filter((call) => prefix.every((word, i) => call.args[i] === word));
 }
 
-/** SIGKILL to the process group `pid` leads (a child spawned `detached`), if it is still there. */
-export function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
-
-/** Whether a process is alive: it exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    // The state letter follows the command name, which is in parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-/** The first child process of `pid`, or 0 when it has none. */
-export function childOf(pid: number): number {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return 0;
-}
-
 /**
  * What install_comfy.sh leaves behind, made directly (faster than running it): a ComfyUI clone
  * with a stand-in venv.
@@ -269,55 +231,43 @@ export async function preflightHosts(box: Sandbox): Promise<string[]> {
     .map((call) => new URL(call.args.at(-1)!).host);
 }
 
-/** The start time of `pid` in clock ticks since boot (field 22 of /proc/{pid}/stat). */
-export function startTicks(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!;
-}
-
-/** A pid file as the start scripts write it, naming `pid` as `tool` on `port` (under the box's state folder). */
-export async function writePidFile(box: Sandbox, tool: string, port: number, pid: number): Promise<string> {
-  const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-  return await box.write(`.comfystudio/run/${tool}.${port}.pid`, `${pid} ${startTicks(pid)} ${bootId}\n`);
-}
-
 /**
- * Starts a tool through its start script, as the studio does, and waits until it listens on `port`.
- * Wrapped in an object: the child is a promise of its result, which an `await` would wait for.
+ * A fresh sandbox for each test of the file, handed to `use` before the test and cleaned up after it.
+ * `replace` swaps it for one made with other options (the old one is cleaned up).
+ *
+ * ```ts
+ * let box: Sandbox;
+ * const boxes = eachSandbox((made) => (box = made));
+ * ```
  */
-export async function startListening(
+export function eachSandbox(use: (box: Sandbox) => void): {
+  replace: (options?: { omit?: string[] }) => Promise<void>;
+} {
+  let current: Sandbox | undefined;
+  const make = async (options?: { omit?: string[] }) => {
+    current = await makeSandbox(options);
+    use(current);
+  };
+  beforeEach(() => make());
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return {
+    replace: async (options) => {
+      await current?.cleanup();
+      await make(options);
+    },
+  };
+}
+
+/** Runs a script in the sandbox and expects it to succeed (its output shown when it does not). */
+export async function runOk(
   box: Sandbox,
   script: string,
-  port: number,
   extra: Record<string, string | undefined> = {},
-): Promise<{ child: ResultPromise }> {
-  const child = box.spawn(script, { PORT: String(port), ...extra });
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`${script} exited: ${child.exitCode}`);
-      return await isListening(port);
-    },
-    { timeoutMs: 20_000, what: `${script} to listen on ${port}` },
-  );
-  return { child };
-}
-
-/** Ends a child started with startListening (SIGKILL) and waits for it. */
-export async function endChild(child: ResultPromise): Promise<void> {
-  child.kill("SIGKILL");
-  await child.catch(() => undefined);
-}
-
-/** The pid of a live process whose command line starts with `prefix`, or 0. */
-export function findProcess(prefix: string): number {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
-      if (cmdline.startsWith(prefix) && isAlive(Number(entry))) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return 0;
+): Promise<RunResult> {
+  const result = await box.run(script, extra);
+  expect(result.exitCode, result.output).toBe(0);
+  return result;
 }

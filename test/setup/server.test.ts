@@ -5,18 +5,13 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait.js";
 import { START_SERVER, copyEntry, standInStudio } from "./app.js";
-import { REPO_ROOT, SYSTEM_PATH, makeSandbox, type Sandbox } from "./sandbox.js";
+import { REPO_ROOT, SYSTEM_PATH, type Sandbox, eachSandbox } from "./sandbox.js";
 
 let box: Sandbox;
-beforeEach(async () => {
-  box = await makeSandbox();
-});
-afterEach(async () => {
-  await box.cleanup();
-});
+eachSandbox((made) => (box = made));
 
 /** A stand-in studio whose first run crashes (exit 3). */
 const crashingFirst = () =>

@@ -5,36 +5,26 @@ import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort, isListening } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
+import { childOf, isAlive, killGroup, writePidFile, expectLeftRunning } from "./processes.js";
 import {
-  childOf,
   expectExeced,
-  isAlive,
-  killGroup,
-  makeSandbox,
   preflightHosts,
   toolScripts,
   withPrefix,
-  writePidFile,
   type Sandbox,
+  eachSandbox,
+  runOk,
 } from "./sandbox.js";
 
 const SWARM = toolScripts("swarm-ui", "swarm_ui");
 
 let box: Sandbox;
-beforeEach(async () => {
-  box = await makeSandbox();
-});
-afterEach(async () => {
-  await box.cleanup();
-});
+eachSandbox((made) => (box = made));
 
-async function install(): Promise<void> {
-  const result = await box.run(SWARM.install);
-  expect(result.exitCode, result.output).toBe(0);
-}
+const install = () => runOk(box, SWARM.install);
 
 /** The calls of the stand-in dotnet-install.sh, as [channel, install dir]. */
 async function dotnetInstalls(): Promise<string[][]> {
@@ -214,10 +204,7 @@ describe("kill_swarm_ui.sh", () => {
     await writeFile(path.join(swarm, "launch-linux.sh"), "#!/usr/bin/env bash\nsleep 300\n");
     const tree = spawn("bash", ["./launch-linux.sh"], { cwd: swarm, detached: true, stdio: "ignore" });
     try {
-      const result = await box.run(SWARM.kill);
-      expect(result.exitCode, result.output).toBe(0);
-      expect(result.output).toContain(`left running, not started by the studio: process ${tree.pid}`);
-      expect(isAlive(tree.pid!)).toBe(true);
+      await expectLeftRunning(box, SWARM.kill, tree.pid!);
     } finally {
       killGroup(tree.pid);
       await rm(swarm, { recursive: true, force: true });
