@@ -36,10 +36,14 @@ fi
 
 mkdir -p -- "$OUTPUT_DIR"
 
-args=(
-  main.py --listen "$LISTEN_HOST" --port "$PORT" --multi-user --output-directory "$OUTPUT_DIR"
-  --enable-manager --disable-auto-launch --preview-method auto
-)
+args=(main.py --listen "$LISTEN_HOST" --port "$PORT" --multi-user --output-directory "$OUTPUT_DIR")
+# A ComfyUI from before the comfyui_manager package has no manager_requirements.txt, and refuses the flag.
+if [[ -f $COMFY_DIR/manager_requirements.txt ]]; then
+  args+=(--enable-manager)
+else
+  warn "this ComfyUI is older than --enable-manager (no manager_requirements.txt): starting without ComfyUI-Manager; run Update for ComfyUI"
+fi
+args+=(--disable-auto-launch --preview-method auto)
 
 case ${COMFY_USE_SAGE_ATTENTION:-auto} in
   1 | yes | true) args+=(--use-sage-attention) ;;

@@ -12,5 +12,5 @@ LORA_MAIN="$REPO_DIR/dist/lora-tool/server/main.js"
 # lora_require_built: stops, saying what to do, when the built LoRA-Tool or Node.js is missing.
 lora_require_built() {
   have node || die "Node.js is not installed (no node on PATH), so the LoRA-Tool cannot run"
-  [[ -f $LORA_MAIN ]] || die "the LoRA-Tool is not built ($LORA_MAIN is missing): it is built with the studio, so run 'npm ci && npm run build' in $REPO_DIR (the container's start_server.sh does this when the sources change), then try again"
+  [[ -f $LORA_MAIN ]] || die "the LoRA-Tool is not built: the build is missing ($LORA_MAIN). It is built with the studio, so run 'npm ci && npm run build' in $REPO_DIR (the container's start_server.sh does this when the sources change), then try again"
 }

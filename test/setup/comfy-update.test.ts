@@ -146,6 +146,17 @@ describe("start_comfy.sh", () => {
     expect(await box.read(".comfystudio/run/comfy-ui.8199.pid")).toMatch(/^\d+ \d+ [\w-]+\n$/);
   });
 
+  it("starts a ComfyUI older than the Manager package without --enable-manager, saying so", async () => {
+    await install();
+    await rm(box.ws("ComfyUI/manager_requirements.txt"));
+    await box.clearCalls();
+    const result = await box.run(START, { PORT: "8199" });
+    expect(result.exitCode, result.output).toBe(0);
+    const run = (await box.calls()).find((call) => call.args[0] === "main.py");
+    expect(run?.args).not.toContain("--enable-manager");
+    expect(result.output).toContain("this ComfyUI is older than --enable-manager");
+  });
+
   it("listens where LISTEN_HOST says, and refuses a LISTEN_HOST that is not an address", async () => {
     await install();
     await box.clearCalls();

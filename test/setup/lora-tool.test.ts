@@ -44,7 +44,7 @@ describe("LoRA-Tool jobs", () => {
       let result = await box.run(LORA[action], { REPO_DIR: repo });
       expect(result.exitCode).not.toBe(0);
       expect(lastLine(result.output)).toBe(
-        `[lora-tool-${action}] error: the LoRA-Tool is not built (${repo}/dist/lora-tool/server/main.js is missing): it is built with the studio, so run 'npm ci && npm run build' in ${repo} (the container's start_server.sh does this when the sources change), then try again`,
+        `[lora-tool-${action}] error: the LoRA-Tool is not built: the build is missing (${repo}/dist/lora-tool/server/main.js). It is built with the studio, so run 'npm ci && npm run build' in ${repo} (the container's start_server.sh does this when the sources change), then try again`,
       );
       await built();
       result = await box.run(LORA[action], { REPO_DIR: repo });

@@ -2,7 +2,7 @@
  * start_server.sh on the pod: the users file on the volume (copied there once, never overwritten), and the
  * studio's secrets handed over in a 0600 file instead of any long-lived process's environment.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -196,7 +196,9 @@ describe("the studio's secrets", () => {
       reject: false,
       all: true,
     });
-    await waitFor(() => statSync(seen, { throwIfNoEntry: false }), { what: "the studio to start" });
+    await waitFor(() => existsSync(seen) && readFileSync(seen, "utf8") !== "", {
+      what: "the studio to start",
+    });
     child.kill("SIGTERM");
     const result = await child;
     expect(readFileSync(seen, "utf8")).toBe("old-build-pw");
