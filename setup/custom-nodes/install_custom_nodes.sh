@@ -56,7 +56,7 @@ while IFS= read -r line <&3 || [[ -n $line ]]; do
   if [[ -d $dest ]]; then
     log "$name is already installed"
     origin=$(git_origin "$dest")
-    if [[ -d $dest/.git && -n $origin && ${origin%.git} != "${url%.git}" ]]; then
+    if [[ -d $dest/.git && -n $origin && $(repo_key "$origin") != "$(repo_key "$url")" ]]; then
       log "$name was cloned from $origin; the list names $url: that is its origin from now on"
       run git -C "$dest" remote set-url origin "$url" || warn "$name: could not change its origin"
     fi

@@ -60,5 +60,16 @@ git_pull() {
 # git_origin DIR: the URL of DIR's origin remote (nothing when it has none).
 git_origin() { git -C "$1" remote get-url origin 2>/dev/null || true; }
 
+# repo_key URL: host/owner/name of a git URL, lower case, whatever its scheme (https://, ssh://, git@host:),
+# so that two URLs of the same repository compare equal.
+repo_key() {
+  local key=${1,,}
+  key=${key#*://}
+  key=${key#*@}
+  key=${key/://}
+  key=${key%/}
+  printf '%s\n' "${key%.git}"
+}
+
 # git_head DIR: "abc1234 subject" of DIR's checked-out commit.
 git_head() { git -C "$1" log -1 --format='%h %s' 2>/dev/null || echo 'version unknown'; }

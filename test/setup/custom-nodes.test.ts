@@ -11,6 +11,7 @@ import {
   withPrefix,
   type Sandbox,
   eachSandbox,
+  runOk,
 } from "./sandbox.js";
 
 const INSTALL = "setup/custom-nodes/install_custom_nodes.sh";
@@ -101,6 +102,13 @@ describe("install_custom_nodes.sh", () => {
     );
     expect(await box.read("ComfyUI/custom_nodes/was-node-suite-comfyui/my-settings.json")).toBe("{}");
     expect(await box.clones()).not.toContain("https://github.com/ltdrdata/was-node-suite-comfyui");
+  });
+
+  it("leaves the origin of a node cloned from the listed repository another way (ssh) alone", async () => {
+    const origin = "git@github.com:rgthree/rgthree-comfy.git\n";
+    await box.write("ComfyUI/custom_nodes/rgthree-comfy/.git/fake-origin", origin);
+    await runOk(box, INSTALL);
+    expect(await box.read("ComfyUI/custom_nodes/rgthree-comfy/.git/fake-origin")).toBe(origin);
   });
 
   it("runs a node's install.py with ComfyUI's environment first on PATH", async () => {
