@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# Stops AI-Toolkit's UI: whatever listens on its port, the concurrently process that runs it (so it
-# is not restarted) and the UI's job worker, with their child processes. Training runs
-# (`python run.py ...`) are left running: they do not need the UI, and the UI picks them up again.
-# SIGTERM first, SIGKILL after KILL_GRACE_SECONDS (default 10).
+# Stops the AI-Toolkit UI the studio started (found by its pid file, see setup/lib/process.sh): concurrently,
+# the job worker and Next.js, with their child processes. Training runs (`python run.py ...`) are left
+# running: they do not need the UI, and the UI picks them up again. SIGTERM first, SIGKILL after
+# STOP_GRACE_MS (default 10000 ms). An AI-Toolkit someone started by hand is named and left running.
 #
-# Environment: AI_TOOLKIT_PORT (default 8675), WORKSPACE_DIR.
+# Environment: WORKSPACE_DIR, STATE_DIR, STOP_GRACE_MS.
 set -euo pipefail
 export LOG_TAG=ai-toolkit-kill
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/process.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/process.sh"
 
-kill_tool "AI-Toolkit's UI" AI_TOOLKIT_PORT "${AI_TOOLKIT_PORT:-8675}" \
-  --parent concurrently \
-  --cwd "$AITK_DIR/ui" '(concurrently|next|worker\.js|fileServer\.js|npm)' \
-  --keep '(^|[ /])run\.py( |$)'
+kill_tool "AI-Toolkit's UI" ai-toolkit 'concurrently.*dist/cron/worker\.js' --keep '(^|[ /])run\.py( |$)'

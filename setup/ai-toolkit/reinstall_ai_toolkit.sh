@@ -8,12 +8,15 @@
 # install works), so anything that could not be moved back is still there.
 set -euo pipefail
 export LOG_TAG=ai-toolkit-reinstall
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/ai-toolkit.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/ai-toolkit.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/reinstall.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/reinstall.sh"
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 
 KEEP=(config datasets output models custom extensions data aitk_db.db aitk_db.db-wal aitk_db.db-shm .env env.sh)
 
+aitk_preflight
 reinstall_keeping AI-Toolkit "$AITK_DIR" "$AITK_REPO_URL" "$here/install_ai_toolkit.sh" "${KEEP[@]}"
 
 # The new install works: the old tree's Python environments and node_modules can go.

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Installs ComfyUI into $WORKSPACE_DIR/ComfyUI: the code (git), a Python environment in
-# ComfyUI/venv with a CUDA build of PyTorch and ComfyUI's requirements, and ComfyUI-Manager.
+# Installs ComfyUI into $WORKSPACE_DIR/ComfyUI: the code (git), a Python environment in ComfyUI/venv with
+# a CUDA build of PyTorch and ComfyUI's requirements, and ComfyUI-Manager (the comfyui_manager package
+# pinned in ComfyUI's manager_requirements.txt; start_comfy.sh switches it on with --enable-manager).
 # Models live in the shared folder $WORKSPACE_DIR/models (ComfyUI/models links to it and
 # extra_model_paths.yaml names it), so they survive a reinstall.
 # Running it again is harmless: it skips what is there and brings the rest up to date.
 #
 # Environment: WORKSPACE_DIR (default /workspace), SHARED_MODELS_DIR (default $WORKSPACE_DIR/models),
-# COMFY_REPO_URL, COMFY_MANAGER_URL, TORCH_INDEX_URL (default: picked from nvidia-smi).
+# COMFY_REPO_URL, TORCH_INDEX_URL (default: picked from nvidia-smi).
 set -euo pipefail
 export LOG_TAG=comfy-install
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/comfy.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/comfy.sh"
 
+comfy_preflight
 install_clone ComfyUI "$COMFY_REPO_URL" "$COMFY_DIR"
 
 log "Python environment"
@@ -24,9 +26,6 @@ comfy_link_models
 comfy_write_extra_model_paths
 mkdir -p -- "$COMFY_DIR/output" "$COMFY_DIR/input" "$COMFY_DIR/user/default/workflows" "$COMFY_DIR/custom_nodes"
 
-log "ComfyUI-Manager"
-manager="$COMFY_DIR/custom_nodes/ComfyUI-Manager"
-clone_repo_into "$COMFY_MANAGER_URL" "$manager"
-comfy_node_requirements "$manager" || die "ComfyUI-Manager's requirements could not be installed"
+comfy_manager
 
 log "ComfyUI is installed in $COMFY_DIR (models in $SHARED_MODELS_DIR)"

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Stops ComfyUI: whatever listens on its port, and any ComfyUI (main.py) running from
-# $WORKSPACE_DIR/ComfyUI, with all their child processes. SIGTERM first, SIGKILL after
-# KILL_GRACE_SECONDS (default 10).
+# Stops the ComfyUI the studio started (found by its pid file, see setup/lib/process.sh), with all its child
+# processes: SIGTERM, then SIGKILL after STOP_GRACE_MS (default 10000 ms). A ComfyUI someone started by hand
+# is named and left running.
 #
-# Environment: COMFYUI_PORT (default 8188), WORKSPACE_DIR.
+# Environment: WORKSPACE_DIR, STATE_DIR, STOP_GRACE_MS.
 set -euo pipefail
 export LOG_TAG=comfy-kill
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/process.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/process.sh"
 
-kill_tool ComfyUI COMFYUI_PORT "${COMFYUI_PORT:-8188}" \
-  --cwd "$COMFY_DIR" '(^|[ /])main\.py( |$)'
+kill_tool ComfyUI comfy-ui '(^|[ /])main\.py( |$)'

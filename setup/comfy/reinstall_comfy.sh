@@ -9,16 +9,20 @@
 # anything that could not be moved back is still there; the last lines say where.
 set -euo pipefail
 export LOG_TAG=comfy-reinstall
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/comfy.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/comfy.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/reinstall.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/reinstall.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/process.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/process.sh"
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 
 install_when_missing ComfyUI "$COMFY_DIR" "$here/install_comfy.sh"
 
-port=${COMFYUI_PORT:-8188}
-if [[ -n $(pids_on_port "$port") ]]; then
-  warn "something is listening on ComfyUI's port $port; stop ComfyUI before a reinstall if it is still running"
+if [[ -n $(tool_pids comfy-ui '(^|[ /])main\.py( |$)') ]]; then
+  die "ComfyUI is running: stop it before a reinstall"
 fi
+comfy_preflight
 
 old=$(move_aside "$COMFY_DIR")
 log "the old ComfyUI is now $old"
@@ -39,7 +43,12 @@ if [[ -f $old/extra_model_paths.yaml ]] && ! grep -qxF "$EXTRA_MODEL_PATHS_HEADE
   restore_kept "$old" "$COMFY_DIR" extra_model_paths.yaml
 fi
 
-bash "$here/install_comfy.sh"
+status=0
+bash "$here/install_comfy.sh" || status=$?
+if ((status)); then
+  warn "the old ComfyUI is kept at $old"
+  fail_after "$status"
+fi
 
 log "installing the requirements of every custom node"
 failed=()

@@ -3,13 +3,15 @@
 # each missing one into custom_nodes/{repository name}, installs its requirements.txt into
 # ComfyUI's Python environment and runs its install.py when it has one. A node that fails does not
 # stop the others; the last line sums up, and the exit status is non-zero when any failed.
-# Running it again is harmless: installed nodes are not cloned again.
+# Running it again is harmless: installed nodes are not cloned again. An installed node that is a clone
+# of another repository of the same name (the list moved to a maintained fork) gets the listed URL as its
+# origin, so the next update pulls from there.
 #
 # Environment: WORKSPACE_DIR (default /workspace), NODES_FILE (default nodes.txt beside this script).
 set -euo pipefail
 export LOG_TAG=custom-nodes
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/comfy.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/comfy.sh"
 
 NODES_FILE=${NODES_FILE:-$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)/nodes.txt}
 NODES_DIR="$COMFY_DIR/custom_nodes"
@@ -18,6 +20,13 @@ NODES_DIR="$COMFY_DIR/custom_nodes"
 [[ -d $COMFY_DIR ]] || die "ComfyUI is not installed in $COMFY_DIR: install ComfyUI first"
 comfy_python >/dev/null || die "ComfyUI's Python environment $COMFY_VENV is missing: install or reinstall ComfyUI first"
 mkdir -p -- "$NODES_DIR"
+
+# The hosts of the listed nodes, and the package index for their requirements.
+hosts=()
+while IFS= read -r line || [[ -n $line ]]; do
+  [[ $line =~ ^[[:space:]]*(https?://[^[:space:]#]+) ]] && hosts+=("${BASH_REMATCH[1]}")
+done <"$NODES_FILE"
+preflight "${hosts[@]}" "${PYPI_URLS[@]}"
 
 ok=()
 failed=()
@@ -46,6 +55,11 @@ while IFS= read -r line <&3 || [[ -n $line ]]; do
   log "--- $name"
   if [[ -d $dest ]]; then
     log "$name is already installed"
+    origin=$(git_origin "$dest")
+    if [[ -d $dest/.git && -n $origin && $(repo_key "$origin") != "$(repo_key "$url")" ]]; then
+      log "$name was cloned from $origin; the list names $url: that is its origin from now on"
+      run git -C "$dest" remote set-url origin "$url" || warn "$name: could not change its origin"
+    fi
   elif ! clone_repo_into "$url" "$dest" --recurse-submodules; then
     warn "$name could not be cloned from $url"
     failed+=("$name (clone failed)")

@@ -7,8 +7,8 @@
 # Environment: WORKSPACE_DIR (default /workspace).
 set -euo pipefail
 export LOG_TAG=custom-nodes
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/comfy.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/comfy.sh"
 
 NODES_DIR="$COMFY_DIR/custom_nodes"
 [[ -d $NODES_DIR ]] || die "ComfyUI is not installed in $COMFY_DIR: install ComfyUI first"
@@ -19,6 +19,13 @@ failed=()
 shopt -s nullglob
 nodes=("$NODES_DIR"/*/)
 shopt -u nullglob
+
+# The hosts the nodes pull from, and the package index for their requirements.
+hosts=()
+for node in "${nodes[@]}"; do
+  [[ -d $node.git ]] && hosts+=("$(git_origin "${node%/}")")
+done
+preflight "${hosts[@]}" "${PYPI_URLS[@]}"
 for node in "${nodes[@]}"; do
   node=${node%/}
   name=${node##*/}

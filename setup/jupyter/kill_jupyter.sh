@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Stops JupyterLab: whatever listens on its port and any Jupyter started on that port, with all
-# their child processes (kernels, terminals). SIGTERM first, SIGKILL after KILL_GRACE_SECONDS.
+# Stops the JupyterLab the studio started (found by its pid file, see setup/lib/process.sh), with all its
+# child processes (kernels, terminals): SIGTERM, then SIGKILL after STOP_GRACE_MS (default 10000 ms). A
+# Jupyter someone started by hand is named and left running.
 #
-# Environment: JUPYTER_PORT (default 8888).
+# Environment: WORKSPACE_DIR, STATE_DIR, STOP_GRACE_MS.
 set -euo pipefail
 export LOG_TAG=jupyter-kill
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/process.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/process.sh"
 
-port=${JUPYTER_PORT:-8888}
-kill_tool JupyterLab JUPYTER_PORT "$port" \
-  --matching "jupyter.*--port=$port( |$)"
+kill_tool JupyterLab jupyter-lab '(jupyter-lab|jupyter_server|jupyterlab)'

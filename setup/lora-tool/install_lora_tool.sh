@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The LoRA-Tool ships with the studio: installing it only means building the studio's code.
+# The LoRA-Tool ships with the studio and is built with it: installing it downloads nothing and builds
+# nothing. It checks that the built tool is there (dist/lora-tool/server/main.js) and that Node.js runs,
+# and makes the datasets folder.
+#
+# Environment: REPO_DIR, WORKSPACE_DIR.
 set -euo pipefail
-REPO_DIR="${REPO_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-cd "$REPO_DIR"
-echo "LoRA-Tool: nothing to download; it is part of the studio. Building the studio's code…"
-if [[ ! -d node_modules ]]; then
-  echo "LoRA-Tool: node_modules is missing; run 'npm ci' in $REPO_DIR first." >&2
-  exit 1
-fi
-npm run build --silent
-echo "LoRA-Tool: ready. Datasets live in \$WORKSPACE_DIR/datasets."
+export LOG_TAG=lora-tool-install
+# shellcheck source-path=SCRIPTDIR source=../lib/lora-tool.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/lora-tool.sh"
+
+lora_require_built
+mkdir -p -- "$WORKSPACE_DIR/datasets"
+log "the LoRA-Tool is part of the studio and built with it ($LORA_MAIN); datasets live in $WORKSPACE_DIR/datasets"
+log "the LoRA-Tool is ready"

@@ -1,37 +1,12 @@
 #!/usr/bin/env bash
-# Stops a LoRA-Tool started outside the studio: SIGTERM, then SIGKILL after a grace period.
-# It finds the process from the pid file the tool writes, and only ends it if it really is the tool.
+# Stops the LoRA-Tool the studio started (found by its pid file, see setup/lib/process.sh): SIGTERM, then
+# SIGKILL after STOP_GRACE_MS (default 10000 ms). A LoRA-Tool someone started by hand is named and left
+# running.
+#
+# Environment: WORKSPACE_DIR, STATE_DIR, STOP_GRACE_MS.
 set -euo pipefail
+export LOG_TAG=lora-tool-kill
+# shellcheck source-path=SCRIPTDIR source=../lib/process.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/process.sh"
 
-WORKSPACE_DIR="${WORKSPACE_DIR:-/workspace}"
-STATE_DIR="${STATE_DIR:-$WORKSPACE_DIR/.comfystudio}"
-PID_FILE="$STATE_DIR/lora-tool/server.pid"
-GRACE_SECONDS="${GRACE_SECONDS:-10}"
-
-if [[ ! -f "$PID_FILE" ]]; then
-  echo "LoRA-Tool: not running (no $PID_FILE)."
-  exit 0
-fi
-
-PID="$(tr -cd '0-9' <"$PID_FILE")"
-if [[ -z "$PID" ]] || ! kill -0 "$PID" 2>/dev/null; then
-  echo "LoRA-Tool: not running (stale pid file removed)."
-  rm -f "$PID_FILE"
-  exit 0
-fi
-
-if ! tr '\0' ' ' <"/proc/$PID/cmdline" 2>/dev/null | grep -q "lora-tool/server/main.js"; then
-  echo "LoRA-Tool: process $PID is not the LoRA-Tool; leaving it alone." >&2
-  rm -f "$PID_FILE"
-  exit 1
-fi
-
-echo "LoRA-Tool: stopping process $PID."
-kill -TERM "$PID"
-for ((i = 0; i < GRACE_SECONDS * 10; i++)); do
-  kill -0 "$PID" 2>/dev/null || { echo "LoRA-Tool: stopped."; exit 0; }
-  sleep 0.1
-done
-echo "LoRA-Tool: still running after ${GRACE_SECONDS}s; sending SIGKILL."
-kill -KILL "$PID" 2>/dev/null || true
-rm -f "$PID_FILE"
+kill_tool LoRA-Tool lora-tool 'lora-tool/server/main\.js'

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Stops SwarmUI: whatever listens on its port, the launch-linux.sh that started it (so it does not
-# start it again) and any SwarmUI running from $WORKSPACE_DIR/SwarmUI, with their child processes
-# (such as the ComfyUI backend SwarmUI runs). SIGTERM first, SIGKILL after KILL_GRACE_SECONDS.
+# Stops the SwarmUI the studio started (found by its pid file, see setup/lib/process.sh): its launcher
+# launch-linux.sh (so it does not start SwarmUI again) with every child process, such as the ComfyUI backend
+# SwarmUI runs. SIGTERM first, SIGKILL after STOP_GRACE_MS (default 10000 ms). A SwarmUI someone started by
+# hand is named and left running.
 #
-# Environment: SWARMUI_PORT (default 7861), WORKSPACE_DIR.
+# Environment: WORKSPACE_DIR, STATE_DIR, STOP_GRACE_MS.
 set -euo pipefail
 export LOG_TAG=swarm-ui-kill
-# shellcheck source-path=SCRIPTDIR source=../lib/common.sh disable=SC1091
-source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/process.sh disable=SC1091
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/process.sh"
 
-kill_tool SwarmUI SWARMUI_PORT "${SWARMUI_PORT:-7861}" \
-  --parent launch-linux.sh \
-  --cwd "$SWARM_DIR" '(SwarmUI\.dll|launch-linux\.sh)'
+kill_tool SwarmUI swarm-ui 'launch-linux\.sh'

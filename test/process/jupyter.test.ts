@@ -1,10 +1,11 @@
 /**
- * JupyterLab as a real tool: Debian's Jupyter Server started through the real start script, readiness on its
- * real `/api`, its own token when the studio has a password, and a stop that also ends the kernels it
- * started (they run in sessions of their own, outside the tool's process group).
+ * JupyterLab as a real tool: Debian's Jupyter Server, behind a stand-in JupyterLab environment on the volume,
+ * started through the real start script; readiness on its real `/api`, its own token when the studio has a
+ * password, and a stop that also ends the kernels it started (they run in sessions of their own, outside the
+ * tool's process group).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findRepoRoot } from "../../server/config.js";
@@ -44,10 +45,16 @@ describe.skipIf(!hasJupyter)("JupyterLab with a real Jupyter Server", () => {
       const dirs = await makeDirs();
       const repo = path.join(dirs.root, "repo");
       cpSync(FIXTURE_REPO, repo, { recursive: true });
-      for (const file of ["setup/jupyter/start_jupyter.sh", "setup/lib/common.sh"]) {
-        cpSync(path.join(ROOT, file), path.join(repo, file));
+      for (const file of ["setup/jupyter/start_jupyter.sh", "setup/lib"]) {
+        cpSync(path.join(ROOT, file), path.join(repo, file), { recursive: true });
       }
       dirs.env.REPO_DIR = repo;
+      // JupyterLab on the volume, as Install leaves it: its jupyter-lab runs Debian's Jupyter Server (a real
+      // server with real kernels). The image's JupyterLab is not this machine's.
+      const lab = path.join(dirs.workspace, ".venvs/jupyterlab/bin/jupyter-lab");
+      mkdirSync(path.dirname(lab), { recursive: true });
+      writeFileSync(lab, '#!/bin/sh\nexec /usr/bin/python3 -m jupyter_server "$@"\n', { mode: 0o755 });
+      dirs.env.JUPYTER_IMAGE_VENV = path.join(dirs.root, "no-image-jupyterlab");
       // Tools get the studio's environment: Debian's python3 (with Jupyter Server) must come first on PATH.
       const path0 = process.env.PATH;
       process.env.PATH = `/usr/bin:/bin:${path0 ?? ""}`;

@@ -3,8 +3,16 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { REPO_ROOT, fakeComfyInstall, makeSandbox, withPrefix, type Sandbox } from "./sandbox.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  REPO_ROOT,
+  fakeComfyInstall,
+  preflightHosts,
+  withPrefix,
+  type Sandbox,
+  eachSandbox,
+  runOk,
+} from "./sandbox.js";
 
 const INSTALL = "setup/custom-nodes/install_custom_nodes.sh";
 const UPDATE = "setup/custom-nodes/update_custom_nodes.sh";
@@ -25,12 +33,9 @@ const nameOf = (url: string): string =>
     .replace(/\.git$/, "");
 
 let box: Sandbox;
+const boxes = eachSandbox((made) => (box = made));
 beforeEach(async () => {
-  box = await makeSandbox();
   await fakeComfyInstall(box);
-});
-afterEach(async () => {
-  await box.cleanup();
 });
 
 describe("nodes.txt", () => {
@@ -48,12 +53,16 @@ describe("nodes.txt", () => {
         "ComfyUI-GGUF",
         "comfyui_controlnet_aux",
         "ComfyUI-Impact-Pack",
+        "ComfyUI-Impact-Subpack",
         "was-node-suite-comfyui",
         "ComfyUI-Custom-Scripts",
       ]),
     );
     // The ComfyUI install brings the Manager.
     expect(names).not.toContain("ComfyUI-Manager");
+    // The WAS suite from its maintained fork; the retired original is not listed.
+    expect(urls).toContain("https://github.com/ltdrdata/was-node-suite-comfyui");
+    expect(urls.some((url) => url.includes("WASasquatch"))).toBe(false);
   });
 });
 
@@ -71,9 +80,43 @@ describe("install_custom_nodes.sh", () => {
       expect(requirements).toContain(box.ws(`ComfyUI/custom_nodes/${nameOf(url)}/requirements.txt`));
     }
     const installPy = (await box.calls("python")).filter((call) => call.args[0] === "install.py");
-    expect(installPy.map((call) => call.cwd)).toEqual([box.ws("ComfyUI/custom_nodes/ComfyUI-Impact-Pack")]);
+    expect(installPy.map((call) => call.cwd)).toEqual([
+      box.ws("ComfyUI/custom_nodes/ComfyUI-Impact-Pack"),
+      box.ws("ComfyUI/custom_nodes/ComfyUI-Impact-Subpack"),
+    ]);
     expect(installPy[0]?.command).toBe(box.ws("ComfyUI/venv/bin/python"));
     expect(result.output).toContain(`custom nodes: ${urls.length} installed, 0 failed`);
+    expect((await preflightHosts(box)).sort()).toEqual(["files.pythonhosted.org", "github.com", "pypi.org"]);
+  });
+
+  it("moves an installed node to the repository the list names now, keeping the clone", async () => {
+    await box.write(
+      "ComfyUI/custom_nodes/was-node-suite-comfyui/.git/fake-origin",
+      "https://github.com/WASasquatch/was-node-suite-comfyui\n",
+    );
+    await box.write("ComfyUI/custom_nodes/was-node-suite-comfyui/my-settings.json", "{}");
+    const result = await box.run(INSTALL);
+    expect(result.exitCode, result.output).toBe(0);
+    expect(await box.read("ComfyUI/custom_nodes/was-node-suite-comfyui/.git/fake-origin")).toBe(
+      "https://github.com/ltdrdata/was-node-suite-comfyui\n",
+    );
+    expect(await box.read("ComfyUI/custom_nodes/was-node-suite-comfyui/my-settings.json")).toBe("{}");
+    expect(await box.clones()).not.toContain("https://github.com/ltdrdata/was-node-suite-comfyui");
+  });
+
+  it("leaves the origin of a node cloned from the listed repository another way (ssh) alone", async () => {
+    const origin = "git@github.com:rgthree/rgthree-comfy.git\n";
+    await box.write("ComfyUI/custom_nodes/rgthree-comfy/.git/fake-origin", origin);
+    await runOk(box, INSTALL);
+    expect(await box.read("ComfyUI/custom_nodes/rgthree-comfy/.git/fake-origin")).toBe(origin);
+  });
+
+  it("runs a node's install.py with ComfyUI's environment first on PATH", async () => {
+    const result = await box.run(INSTALL, { FAKE_RECORD_ENV: "PATH,VIRTUAL_ENV" });
+    expect(result.exitCode, result.output).toBe(0);
+    const installPy = (await box.calls("python")).find((call) => call.args[0] === "install.py");
+    expect(installPy?.env.PATH?.split(":")[0]).toBe(box.ws("ComfyUI/venv/bin"));
+    expect(installPy?.env.VIRTUAL_ENV).toBe(box.ws("ComfyUI/venv"));
   });
 
   it("goes on past a node that fails to clone and names it in the summary", async () => {
@@ -133,8 +176,7 @@ describe("install_custom_nodes.sh", () => {
   });
 
   it("needs ComfyUI", async () => {
-    await box.cleanup();
-    box = await makeSandbox();
+    await boxes.replace(); // without the ComfyUI install
     const result = await box.run(INSTALL);
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toContain("install ComfyUI first");
@@ -152,7 +194,7 @@ describe("update_custom_nodes.sh", () => {
     const pulled = withPrefix(await box.calls("git"), "-C")
       .filter((call) => call.args[2] === "pull")
       .map((call) => path.basename(call.args[1]!));
-    const names = [...listedUrls().map(nameOf), "ComfyUI-Manager"];
+    const names = listedUrls().map(nameOf);
     expect(pulled.sort()).toEqual([...names].sort());
     const requirements = withPrefix(await box.calls("uv"), "pip", "install").map((call) => call.args.at(-1));
     expect(requirements).toContain(box.ws("ComfyUI/custom_nodes/ComfyUI-KJNodes/requirements.txt"));

@@ -2,27 +2,14 @@
  * The Dockerfile: it passes dockerfilelint, and it exposes and labels the studio's port and every
  * tool port in the registry, so a RunPod template can be filled in from the image.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { TOOLS } from "../../server/tools/registry.js";
+import { DOCKERFILE, dockerInstructions } from "./dockerfile.js";
 import { REPO_ROOT } from "./sandbox.js";
 
-const DOCKERFILE = path.join(REPO_ROOT, "Dockerfile");
-
-/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
-function instructions(): string[] {
-  const lines = readFileSync(DOCKERFILE, "utf8")
-    .split("\n")
-    .filter((line) => !/^\s*#/.test(line));
-  return lines
-    .join("\n")
-    .replace(/\\\n/g, " ")
-    .split("\n")
-    .map((line) => line.trim())
-    .filter(Boolean);
-}
+const instructions = () => dockerInstructions().all;
 
 const PORTS = [8080, ...TOOLS.map((tool) => tool.port.default)];
 
@@ -53,15 +40,21 @@ describe("Dockerfile", () => {
     for (const tool of TOOLS) expect(labels).toContain(`runpod.port.${tool.port.default}="${tool.name}"`);
   });
 
-  it("builds on a pinned RunPod PyTorch image and runs start_server.sh", () => {
+  it("builds on plain Ubuntu (no CUDA or PyTorch of its own) with Node.js 24 and uv, and runs start_server.sh", () => {
     const lines = instructions();
-    const from = lines.filter((line) => /^FROM\s/i.test(line)).at(-1);
-    expect(from).toMatch(
-      /^FROM runpod\/pytorch:\d+\.\d+\.\d+-py3\.\d+-cuda\d+\.\d+\.\d+-[\w-]*devel-ubuntu\d+\.\d+$/,
-    );
+    const froms = lines.filter((line) => /^FROM\s/i.test(line));
+    expect(froms.at(-1)).toMatch(/^FROM ubuntu:\d+\.\d+$/);
+    expect(froms).toContainEqual(expect.stringMatching(/^FROM node:24-[\w-]+ AS node$/));
+    expect(froms).toContainEqual(expect.stringMatching(/^FROM ghcr\.io\/astral-sh\/uv:\d+\.\d+\.\d+ AS uv$/));
     expect(lines.some((line) => /^COPY --from=node \/usr\/local\/bin\/node /.test(line))).toBe(true);
-    expect(lines.some((line) => /npm ci/.test(line))).toBe(true);
-    expect(lines.some((line) => /npm run build/.test(line) && /npm prune --omit=dev/.test(line))).toBe(true);
+    expect(lines.join("\n")).not.toMatch(/pytorch|nvidia\/cuda/i);
     expect(lines).toContain('CMD ["/app/start_server.sh"]');
+  });
+
+  it("ships a JupyterLab in /opt/jupyterlab, where start_jupyter.sh looks when the volume has none", () => {
+    const run = instructions().find((line) => /^RUN .*\/opt\/jupyterlab/.test(line));
+    expect(run).toMatch(/uv venv .*\/opt\/jupyterlab/);
+    expect(run).toMatch(/uv pip install .*jupyterlab/);
+    expect(run).toContain("/opt/jupyterlab/bin/jupyter-lab --version");
   });
 });

@@ -10,13 +10,13 @@
  * await box.cleanup();
  * ```
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect } from "vitest";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURE_BIN = path.join(REPO_ROOT, "test/fixtures/bin");
@@ -84,7 +84,10 @@ export async function makeSandbox({ omit = [] as string[] } = {}): Promise<Sandb
       LANG: "C.UTF-8",
       WORKSPACE_DIR: workspace,
       FAKE_LOG: logFile,
-      KILL_GRACE_SECONDS: "5",
+      STOP_GRACE_MS: "5000",
+      SETUP_RETRY_DELAY_SECONDS: "0",
+      // The image's JupyterLab (/opt/jupyterlab) is never this machine's.
+      JUPYTER_IMAGE_VENV: path.join(root, "image-jupyterlab"),
       ...extra,
     };
     return Object.fromEntries(
@@ -198,45 +201,9 @@ export function withPrefix(calls: Call[], ...prefix: string[]): Call[] {
   return calls.filter((call) => prefix.every((word, i) => call.args[i] === word));
 }
 
-/** SIGKILL to the process group `pid` leads (a child spawned `detached`), if it is still there. */
-export function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
-
-/** Whether a process is alive: it exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    // The state letter follows the command name, which is in parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-/** The first child process of `pid`, or 0 when it has none. */
-export function childOf(pid: number): number {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return 0;
-}
-
 /**
  * What install_comfy.sh leaves behind, made directly (faster than running it): a ComfyUI clone
- * with a stand-in venv and ComfyUI-Manager.
+ * with a stand-in venv.
  */
 export async function fakeComfyInstall(box: Sandbox): Promise<void> {
   await box.write("ComfyUI/.git/HEAD", "ref: refs/heads/master\n");
@@ -244,6 +211,63 @@ export async function fakeComfyInstall(box: Sandbox): Promise<void> {
   await box.write("ComfyUI/venv/pyvenv.cfg", "home = /usr/bin\n");
   await mkdir(box.ws("ComfyUI/venv/bin"), { recursive: true });
   await symlink(path.join(FIXTURE_BIN, "python"), box.ws("ComfyUI/venv/bin/python"));
-  await box.write("ComfyUI/custom_nodes/ComfyUI-Manager/.git/HEAD", "ref: refs/heads/main\n");
-  await box.write("ComfyUI/custom_nodes/ComfyUI-Manager/requirements.txt", "GitPython\n");
+  await mkdir(box.ws("ComfyUI/custom_nodes"), { recursive: true });
+}
+
+/** The last line of a script's output that is not empty. */
+export function lastLine(output: string): string {
+  return output.trimEnd().split("\n").at(-1) ?? "";
+}
+
+/** The last `[tag] error: ...` line of a script's output (the one the studio copies into a job's record). */
+export function lastErrorLine(output: string): string {
+  return output.split("\n").findLast((line) => /^\[[\w-]+\] error: /.test(line)) ?? "";
+}
+
+/** The hosts the scripts' network check asked (curl calls with --connect-timeout), in order. */
+export async function preflightHosts(box: Sandbox): Promise<string[]> {
+  return (await box.calls("curl"))
+    .filter((call) => call.args.includes("--connect-timeout") && call.args.includes("/dev/null"))
+    .map((call) => new URL(call.args.at(-1)!).host);
+}
+
+/**
+ * A fresh sandbox for each test of the file, handed to `use` before the test and cleaned up after it.
+ * `replace` swaps it for one made with other options (the old one is cleaned up).
+ *
+ * ```ts
+ * let box: Sandbox;
+ * const boxes = eachSandbox((made) => (box = made));
+ * ```
+ */
+export function eachSandbox(use: (box: Sandbox) => void): {
+  replace: (options?: { omit?: string[] }) => Promise<void>;
+} {
+  let current: Sandbox | undefined;
+  const make = async (options?: { omit?: string[] }) => {
+    current = await makeSandbox(options);
+    use(current);
+  };
+  beforeEach(() => make());
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return {
+    replace: async (options) => {
+      await current?.cleanup();
+      await make(options);
+    },
+  };
+}
+
+/** Runs a script in the sandbox and expects it to succeed (its output shown when it does not). */
+export async function runOk(
+  box: Sandbox,
+  script: string,
+  extra: Record<string, string | undefined> = {},
+): Promise<RunResult> {
+  const result = await box.run(script, extra);
+  expect(result.exitCode, result.output).toBe(0);
+  return result;
 }

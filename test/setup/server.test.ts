@@ -1,55 +1,26 @@
 /**
  * start_server.sh (the container's entry) and build_server.sh.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { appendFile, chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait.js";
-import { REPO_ROOT, SYSTEM_PATH, makeSandbox, type Sandbox } from "./sandbox.js";
-
-const START_SERVER = path.join(REPO_ROOT, "start_server.sh");
+import { START_SERVER, copyEntry, standInStudio } from "./app.js";
+import { REPO_ROOT, SYSTEM_PATH, type Sandbox, eachSandbox } from "./sandbox.js";
 
 let box: Sandbox;
-beforeEach(async () => {
-  box = await makeSandbox();
-});
-afterEach(async () => {
-  await box.cleanup();
-});
+eachSandbox((made) => (box = made));
 
-/**
- * A stand-in studio: counts its starts in `count`; the first run crashes (exit 3); later runs
- * write `ready` and wait for SIGTERM, which they note in `events` before exiting 0.
- */
-async function standInServer(): Promise<{ file: string; count: () => number; events: () => string }> {
-  const dir = path.join(box.root, "server");
-  await mkdir(dir);
-  const file = path.join(dir, "studio");
-  await writeFile(
-    file,
-    `#!/usr/bin/env bash
-cd "$(dirname "$0")"
-n=$(( $(cat count 2>/dev/null || echo 0) + 1 ))
-echo "$n" > count
-if [ "$n" -eq 1 ]; then echo "crashing"; exit 3; fi
-trap 'echo "got TERM" >> events; kill "$sleeper" 2>/dev/null; exit 0' TERM
-sleep 300 & sleeper=$!
-echo ready > ready
-wait "$sleeper"
-`,
-  );
-  await chmod(file, 0o755);
-  const read = (name: string) =>
-    existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), "utf8") : "";
-  return { file, count: () => Number(read("count").trim() || 0), events: () => read("events") };
-}
+/** A stand-in studio whose first run crashes (exit 3). */
+const crashingFirst = () =>
+  standInStudio(path.join(box.root, "server"), 'if [ "$n" -eq 1 ]; then echo "crashing"; exit 3; fi');
 
 describe("start_server.sh supervising the studio", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     it(`restarts a studio that crashes, then passes ${signal} on and exits without restarting`, async () => {
-      const server = await standInServer();
+      const server = await crashingFirst();
       const child = execa("bash", [START_SERVER], {
         env: box.env({
           STUDIO_SKIP_BUILD: "1",
@@ -60,13 +31,13 @@ describe("start_server.sh supervising the studio", () => {
         reject: false,
         all: true,
       });
-      await waitFor(() => server.count() === 2 && existsSync(path.join(path.dirname(server.file), "ready")), {
+      await waitFor(() => server.count() === 2 && server.read("ready") !== "", {
         what: "the studio to be started a second time",
       });
       child.kill(signal);
       const result = await child;
       expect(result.exitCode, result.all).toBe(0);
-      expect(server.events()).toBe("got TERM\n");
+      expect(server.read("events")).toBe("got TERM\n");
       expect(server.count()).toBe(2);
       expect(result.all).toContain("the studio exited with status 3");
       expect(result.all).toContain("the studio stopped (status 0)");
@@ -90,7 +61,7 @@ describe("start_server.sh installing and building", () => {
   async function makeApp(): Promise<string> {
     const app = path.join(box.root, "app");
     await mkdir(path.join(app, "server"), { recursive: true });
-    await copyFile(START_SERVER, path.join(app, "start_server.sh"));
+    await copyEntry(app);
     await writeFile(path.join(app, "package.json"), '{"name":"studio","scripts":{"build":"tsc"}}');
     await writeFile(path.join(app, "package-lock.json"), '{"lockfileVersion":3}');
     await writeFile(path.join(app, "tsconfig.json"), "{}");
@@ -153,7 +124,7 @@ describe("start_server.sh syncing the repository", () => {
     const app = path.join(box.root, "app");
     await mkdir(upstream);
     await git(upstream, "init", "-q");
-    await copyFile(START_SERVER, path.join(upstream, "start_server.sh"));
+    await copyEntry(upstream);
     await writeFile(path.join(upstream, "package.json"), "{}");
     await writeFile(path.join(upstream, "notes.txt"), "one\n");
     await git(upstream, "add", "-A");
