@@ -50,6 +50,8 @@ async function main(): Promise<void> {
       ? `https://${config.runpodPodId}-${config.port}.proxy.runpod.net`
       : `http://${shown}:${config.port}`;
     logger.info({ url }, `the studio is ready: open ${url}`);
+    // One plain line for a person at a terminal, beside the JSON log lines.
+    process.stderr.write(`ComfyStudio is ready: open ${url}\n`);
   });
   server.on("error", (error) => {
     logger.fatal({ err: error }, `the studio cannot listen on ${config.host}:${config.port}`);

@@ -99,6 +99,7 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
     beforeStart: async (tool) => {
       if (comfyUsers && tool.rewrites.includes("comfy-user")) await comfyUsers.prepare(users.names);
     },
+    secret,
     explain: (_tool, gpu, tail): Promise<string | null> =>
       resourceHint(manager, tail, gpu, diskPaths(config)),
   });
@@ -119,7 +120,7 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   await jobs.load();
   await keys.load();
   await models.sets();
-  const idle = new ToolIdle({ minutes: config.idleStopMinutes, tools, jobs, logger });
+  const idle = new ToolIdle({ minutes: config.idleStopMinutes, tools, jobs, logger, secret });
   const pod = new PodIdle({
     minutes: config.idleStopPodMinutes,
     podId: config.runpodPodId,

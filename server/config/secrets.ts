@@ -6,7 +6,7 @@
  * The file holds one `NAME=value` line per secret; NAME is one of SECRET_VARIABLES; a value may hold any
  * character but a newline or NUL. Blank lines and lines starting with `#` are skipped.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, rmSync } from "node:fs";
 import { ConfigError, type Env } from "@comfystudio/kit/env";
 
 /** The environment variables that hold secrets: never passed to a child, never logged. */
@@ -55,10 +55,20 @@ export function takeSecretsFile(env: Env): Partial<Record<SecretVariable, string
   if (!file) return {};
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // Never through a link, never blocking on a FIFO: only a regular file is read.
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      if (!fstatSync(fd).isFile()) throw new Error("it is not a regular file");
+      text = readFileSync(fd, "utf8");
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
-    throw new ConfigError(SECRETS_FILE_VARIABLE, `cannot read "${file}": ${(error as Error).message}`);
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ELOOP" ? "it is a link" : (error as Error).message;
+    throw new ConfigError(SECRETS_FILE_VARIABLE, `cannot read "${file}": ${reason}`);
+  } finally {
+    rmSync(file, { force: true });
   }
-  rmSync(file, { force: true });
   return parseSecretsFile(text);
 }

@@ -23,6 +23,7 @@ import type { ApiKeys } from "./keys.js";
 import { sendJson, sendRefusal, wantsHtml } from "./pages.js";
 import { isPromptPath, isUsersPath, rewritePrompt } from "./prompt.js";
 import type { Tickets } from "./tickets.js";
+import { tokenHeaders } from "../tools/token.js";
 import { countMessages } from "./ws-activity.js";
 
 /** The largest prompt body the gateway reads to rewrite (prompts are JSON, images travel separately). */
@@ -198,6 +199,7 @@ export class ToolPort {
   ): Promise<Record<string, string | null>> {
     const headers: Record<string, string | null> = { cookie: toolCookieHeader(req.headers.cookie) ?? null };
     if (decision.via === "key") headers.authorization = null;
+    Object.assign(headers, tokenHeaders(this.tool, this.deps.secret));
     if (this.tool.rewrites.includes("comfy-user") && this.deps.comfyUsers) {
       headers["comfy-user"] = decision.who.artist
         ? await this.deps.comfyUsers.idFor(decision.who.artist, decision.port)

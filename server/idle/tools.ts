@@ -15,15 +15,22 @@ import type { Logger } from "pino";
 import type { JobRunner } from "../jobs/runner.js";
 import { busyOf, type Busy } from "../tools/busy.js";
 import type { ToolDefinition } from "../tools/registry.js";
+import { tokenHeaders } from "../tools/token.js";
 import type { ToolService } from "../tools/service.js";
 import type { ToolSupervisor } from "../tools/supervisor.js";
 
 /** How a busy probe is made (replaceable in tests). */
-export type BusyProbe = (tool: ToolDefinition, port: number) => Promise<Busy | null>;
+export type BusyProbe = (
+  tool: ToolDefinition,
+  port: number,
+  headers: Record<string, string>,
+) => Promise<Busy | null>;
 
 export interface ToolIdleOptions {
   /** IDLE_STOP_MINUTES (0: off). */
   minutes: number;
+  /** Signs tools' own tokens, for the busy probes. */
+  secret?: string;
   tools: ToolService;
   jobs: JobRunner;
   logger: Logger;
@@ -88,7 +95,7 @@ export class ToolIdle {
     if (this.options.jobs.pending(tool.id).length > 0) return true;
     const port = instance.targetPort;
     if (!tool.busy || port === null) return false;
-    const busy = await this.probe(tool, port);
+    const busy = await this.probe(tool, port, tokenHeaders(tool, this.options.secret));
     return busy !== null && busy.count > 0;
   }
 

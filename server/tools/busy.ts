@@ -14,10 +14,15 @@ export interface Busy {
   by: Record<string, number>;
 }
 
-function getJson(port: number, path: string, timeoutMs: number): Promise<unknown> {
+function getJson(
+  port: number,
+  path: string,
+  timeoutMs: number,
+  headers: Record<string, string>,
+): Promise<unknown> {
   return new Promise((resolve) => {
     const request = http.get(
-      { host: "127.0.0.1", port, path, agent: false, timeout: timeoutMs },
+      { host: "127.0.0.1", port, path, headers, agent: false, timeout: timeoutMs },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -41,9 +46,14 @@ function artistOf(item: unknown): string {
 }
 
 /** The tool's busy work on `port`, or null when it has no probe or did not answer. */
-export async function busyOf(tool: ToolDefinition, port: number, timeoutMs = 2_000): Promise<Busy | null> {
+export async function busyOf(
+  tool: ToolDefinition,
+  port: number,
+  headers: Record<string, string> = {},
+  timeoutMs = 2_000,
+): Promise<Busy | null> {
   if (!tool.busy) return null;
-  const answer = await getJson(port, tool.busy.path, timeoutMs);
+  const answer = await getJson(port, tool.busy.path, timeoutMs, headers);
   if (answer === null) return null;
   const by: Record<string, number> = {};
   let count = 0;

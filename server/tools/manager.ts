@@ -37,6 +37,8 @@ export interface ToolManagerOptions {
   instances?: Partial<Record<ToolId, (number | null)[]>>;
   /** Per tool, work a start needs first. */
   beforeStart?: (tool: ToolDefinition) => Promise<void>;
+  /** Signs tools' own tokens (registry `upstreamToken`). */
+  secret?: string;
   /** Why an instance crashed, from the end of its log (see system/system.ts). */
   explain?: (tool: ToolDefinition, gpu: number | null, tail: string) => Promise<string | null>;
 }
@@ -78,6 +80,7 @@ export class ToolManager {
               onChange: () => this.saver.schedule(),
               persist: async () => void (await this.saver.flush()),
               beforeStart: options.beforeStart ? () => options.beforeStart!(tool) : undefined,
+              secret: options.secret,
               explain: options.explain ? (tail) => options.explain!(tool, gpu, tail) : undefined,
             }),
         ),

@@ -44,6 +44,12 @@ export interface ToolDefinition {
   /** Where the Open link lands in the tool. */
   readonly openPath: string;
   readonly rewrites: readonly GatewayRewrite[];
+  /**
+   * A token of the tool's own, derived from the session secret: given to the tool in `env`, and put on every
+   * request the gateway forwards as `header: {scheme} {token}` (so the tool trusts the gateway's check, and a
+   * process on the pod cannot use its loopback port without it).
+   */
+  readonly upstreamToken?: { readonly env: string; readonly header: string; readonly scheme: string };
   /** With the "comfy-user" rewrite: ComfyUI's users file under WORKSPACE_DIR (`{user dir}/users.json`). */
   readonly usersFile?: string;
   /**
@@ -101,6 +107,7 @@ export const TOOLS = [
     ready: { path: "/api", accept: "ok" },
     openPath: "/lab",
     rewrites: [],
+    upstreamToken: { env: "JUPYTER_TOKEN", header: "authorization", scheme: "token" },
     busy: { kind: "jupyter-kernels", path: "/api/kernels" },
     description: "Notebooks and a terminal on the pod's volume.",
     reinstallKeeps:
@@ -149,7 +156,7 @@ export const TOOLS = [
     rewrites: [],
     description: "Prepare LoRA datasets: images, captions, auto-captioning.",
     reinstallKeeps:
-      "Nothing is downloaded: it is rebuilt from the studio's own sources. Datasets and captions are not touched.",
+      "Nothing is downloaded: it ships built with the studio. Datasets and captions are not touched.",
   },
 ] as const satisfies readonly ToolDefinition[];
 

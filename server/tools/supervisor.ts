@@ -26,6 +26,7 @@ import { isInstalled, notInstalledMessage, outputRoot, scriptPath } from "./path
 import { freeLoopbackPort, isPortTaken, probe } from "./readiness.js";
 import type { ToolDefinition } from "./registry.js";
 import { tailLines } from "../logs/tail.js";
+import { toolToken } from "./token.js";
 
 export type { ToolRecord, ToolState };
 
@@ -57,6 +58,8 @@ export interface SupervisorDeps {
   persist: () => Promise<void>;
   /** Work a start needs first (ComfyUI's users file, see gateway/comfy-users.ts). */
   beforeStart?: () => Promise<void>;
+  /** Signs the tool's own token (registry `upstreamToken`). */
+  secret?: string;
   /** Why a crash happened, from the end of its log (GPU memory, disk), or null. */
   explain?: (tail: string) => Promise<string | null>;
 }
@@ -210,7 +213,12 @@ export class ToolSupervisor {
     const state = this.proc.start({
       script: scriptPath(tool, "start", deps.config.repoDir),
       cwd: deps.config.workspaceDir,
-      env: childEnv(deps.config, { user: artist, port, outputDir: output, gpu: deps.gpu }),
+      env: {
+        ...childEnv(deps.config, { user: artist, port, outputDir: output, gpu: deps.gpu }),
+        ...(tool.upstreamToken && deps.secret
+          ? { [tool.upstreamToken.env]: toolToken(deps.secret, tool.id) }
+          : {}),
+      },
       logFile: deps.log.file,
     });
     this.update(state);

@@ -62,7 +62,7 @@ describe("the LoRA-Tool process", () => {
     expect(await second.exited).toEqual({ code: 0, signal: null });
   });
 
-  it("refuses a bad PORT or LISTEN_HOST with a line naming the variable, and exits 2", async () => {
+  it("refuses a bad PORT or LISTEN_HOST with a line naming the variable: the tool exits 2, its start script 1", async () => {
     for (const [env, pattern] of [
       [{ PORT: "80a" }, /PORT: "80a" is not a port/],
       [{ PORT: "70000" }, /PORT: "70000" is not a port/],
@@ -71,12 +71,17 @@ describe("the LoRA-Tool process", () => {
         /LISTEN_HOST: "http:\/\/0\.0\.0\.0" is not an address/,
       ],
     ] as const) {
-      const result = await execa("bash", [START], {
-        env: { PATH: process.env.PATH, REPO_DIR: REPO, WORKSPACE_DIR: t.dirs.workspaceDir, ...env },
-        reject: false,
-      });
-      expect(result.exitCode, JSON.stringify(env)).toBe(2);
-      expect(result.stdout + result.stderr).toMatch(pattern);
+      const base = { PATH: process.env.PATH, REPO_DIR: REPO, WORKSPACE_DIR: t.dirs.workspaceDir, ...env };
+      const tool = await execa(
+        process.execPath,
+        [path.join(REPO, "dist", "lora-tool", "server", "main.js")],
+        { env: base, reject: false },
+      );
+      expect(tool.exitCode, JSON.stringify(env)).toBe(2);
+      expect(tool.stdout + tool.stderr).toMatch(pattern);
+      const script = await execa("bash", [START], { env: base, reject: false });
+      expect(script.exitCode, JSON.stringify(env)).toBe(1);
+      expect(script.stderr).toMatch(new RegExp(`error: ${Object.keys(env).at(-1)!} must be`));
     }
   });
 

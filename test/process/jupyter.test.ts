@@ -9,6 +9,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "nod
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findRepoRoot } from "../../server/config.js";
+import { findTool } from "../../server/tools/registry.js";
+import { tokenHeaders } from "../../server/tools/token.js";
 import { isSameProcessAlive } from "../../server/process/proc.js";
 import { post, useStudios, waitState } from "../helpers/http.js";
 import { isListening } from "../helpers/ports.js";
@@ -39,7 +41,7 @@ describe.skipIf(!hasJupyter)("JupyterLab with a real Jupyter Server", () => {
   const studio = useStudios();
 
   it(
-    "starts, answers /api with its own token, and a stop ends its kernels too",
+    "starts on a loopback port of its own, answers /api there (the gateway guards it), and a stop ends its kernels too",
     { timeout: 90_000 },
     async () => {
       const dirs = await makeDirs();
@@ -67,13 +69,13 @@ describe.skipIf(!hasJupyter)("JupyterLab with a real Jupyter Server", () => {
       await post(agent, "/set_artist", { artist: "Rosa Macak Cizmesija" }).expect(200);
       await post(agent, "/start_session", { tool_id: "jupyter-lab" }).expect(202);
       const running = await waitState(agent, "running", "jupyter-lab", 60_000);
-      const port = s.config.toolPorts["jupyter-lab"];
-      const token = new URL(running.open_url).searchParams.get("token")!;
-      expect(token).toHaveLength(32);
-
+      const port = s.studio.manager.get("jupyter-lab")!.targetPort!;
+      expect(port).not.toBe(s.config.toolPorts["jupyter-lab"]);
       const api = `http://127.0.0.1:${port}/api`;
-      expect((await fetch(`${api}/kernels`)).status).toBe(403);
-      const headers = { Authorization: `token ${token}` };
+      // Its own token, which the gateway puts on every request it forwards: without it nothing changes.
+      expect((await fetch(`${api}/kernels`, { method: "POST", body: "{}" })).status).toBe(403);
+      const tool = findTool("jupyter-lab")!;
+      const headers = { Host: "pod-8888.proxy.runpod.net", ...tokenHeaders(tool, s.studio.sessionSecret) };
       expect(((await (await fetch(api, { headers })).json()) as { version: string }).version).toMatch(/^\d/);
       const kernel = (await (
         await fetch(`${api}/kernels`, { method: "POST", headers, body: "{}" })
@@ -87,8 +89,8 @@ describe.skipIf(!hasJupyter)("JupyterLab with a real Jupyter Server", () => {
         },
         { what: "the kernel process" },
       );
-      // The token never shows in a process's arguments.
-      expect(processesWith(token)).toEqual([]);
+      // The studio's password never shows in a process's arguments.
+      expect(processesWith("jupyter-test-pw")).toEqual([]);
 
       await post(agent, "/stop_session", { tool_id: "jupyter-lab" }).expect(200);
       expect(await isListening(port)).toBe(false);
