@@ -18,7 +18,7 @@ import {
 import net from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { isSameProcessAlive } from "../../server/process/proc.js";
+import { isAlive as alive, isSameProcessAlive } from "../../server/process/proc.js";
 import { install, makeDirs, removeDirs, standinMode, type TestDirs } from "../helpers/studio.js";
 import { isListening } from "../helpers/ports.js";
 import { hangingJob } from "../helpers/http.js";
@@ -39,7 +39,6 @@ import {
   type StudioProcess,
 } from "./helpers.js";
 
-const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: null, bootId: null });
 
 const studios: StudioProcess[] = [];
 const made: TestDirs[] = [];

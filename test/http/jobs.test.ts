@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import { isSameProcessAlive } from "../../server/process/proc.js";
+import { isAlive as alive } from "../../server/process/proc.js";
 import { hangingJob, post, signIn, useStudios, waitJob, type Agent } from "../helpers/http.js";
 import { install, jobMode, type TestStudio } from "../helpers/studio.js";
 
@@ -13,7 +13,6 @@ const job = async (agent: Agent, id: string) =>
   ((await agent.get("/jobs").expect(200)).body.jobs as { job_id: string; status: string }[]).find(
     (j) => j.job_id === id,
   )!;
-const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: null, bootId: null });
 
 /** Reads a log to its end by following cursors, as the page does. */
 async function readAll(

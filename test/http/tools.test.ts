@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import { groupMembers, isSameProcessAlive } from "../../server/process/proc.js";
+import { groupMembers, isAlive as alive } from "../../server/process/proc.js";
 import { isListening } from "../helpers/ports.js";
 import { post, signIn, useStudios, waitState, type Agent } from "../helpers/http.js";
 import { install, standinMode, type TestStudio } from "../helpers/studio.js";
@@ -19,7 +19,6 @@ function standinRecord(s: TestStudio, id = "comfy-ui") {
   return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
 }
 /** Alive and not a zombie (an orphan's zombie may wait a while for its reaper). */
-const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: null, bootId: null });
 
 describe("starting a tool", () => {
   it("starts ComfyUI for the artist, with the right env, and reaches running", async () => {

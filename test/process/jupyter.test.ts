@@ -11,7 +11,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { findRepoRoot } from "../../server/config.js";
 import { findTool } from "../../server/tools/registry.js";
 import { tokenHeaders } from "../../server/tools/token.js";
-import { isSameProcessAlive } from "../../server/process/proc.js";
+import { isAlive as alive } from "../../server/process/proc.js";
 import { post, useStudios, waitState } from "../helpers/http.js";
 import { isListening } from "../helpers/ports.js";
 import { FIXTURE_REPO, makeDirs } from "../helpers/studio.js";
@@ -35,7 +35,6 @@ function processesWith(text: string): number[] {
   return found;
 }
 
-const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: null, bootId: null });
 
 describe.skipIf(!hasJupyter)("JupyterLab with a real Jupyter Server", () => {
   const studio = useStudios();
