@@ -12,3 +12,14 @@ export function ms(value: number): string {
 export function line(label: string, value: string): void {
   console.log(`  ${label.padEnd(52)} ${value}`);
 }
+
+/** "median (min–max)" of `values` formatted by `format`. */
+export function spread(values: number[], format: (value: number) => string): string {
+  const s = summary(values);
+  return `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
+}
+
+/** One figure beside its goal, and whether it is met. */
+export function goal(label: string, figure: string, target: string, met: boolean): void {
+  console.log(`  ${label.padEnd(52)} ${figure.padEnd(28)} goal ${target}: ${met ? "met" : "NOT met"}`);
+}

@@ -21,12 +21,13 @@ import { TOOLS, TOOL_IDS, type ToolDefinition, type ToolId } from "./registry.js
 import { ToolSupervisor, type SupervisorSettings } from "./supervisor.js";
 
 export interface ToolSettings {
+  listenCheckMs: number;
   readyIntervalMs: number;
   foreignPollMs: number;
   ladder: Partial<StopLadder>;
 }
 
-export const DEFAULT_TOOL_SETTINGS = { readyIntervalMs: 20, foreignPollMs: 500 };
+export const DEFAULT_TOOL_SETTINGS = { listenCheckMs: 15, readyIntervalMs: 20, foreignPollMs: 500 };
 
 export interface ToolManagerOptions {
   config: Config;

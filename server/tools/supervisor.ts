@@ -36,7 +36,9 @@ export const TOOL_MARKER = "STUDIO_RUN_ID";
 export const INSTANCE_TAG = "STUDIO_TOOL_INSTANCE";
 
 export interface SupervisorSettings {
-  /** How often readiness is probed while starting (see tools/readiness.ts). */
+  /** How often a TCP connect is tried while a starting tool does not listen yet (0: HTTP probes only). */
+  listenCheckMs: number;
+  /** How often readiness is probed over HTTP once the tool listens. */
   readyIntervalMs: number;
   /** How often a taken-back process (not our child) is checked for life. */
   foreignPollMs: number;
@@ -233,7 +235,12 @@ export class ToolSupervisor {
     const live = () => run === this.run && this.rec.state === "starting";
     while (live()) {
       const port = this.targetPort;
-      if (port !== null && (await probe(port, tool.ready.path, tool.ready.accept))) {
+      // Not listening yet: look again soon (a cheap TCP connect, see tools/readiness.ts).
+      if (port === null || (deps.settings.listenCheckMs > 0 && !(await isPortTaken(port, 1_000)))) {
+        await new Promise((resolve) => setTimeout(resolve, deps.settings.listenCheckMs));
+        continue;
+      }
+      if (await probe(port, tool.ready.path, tool.ready.accept)) {
         if (!live()) return;
         this.ready = true;
         const seconds = ((Date.now() - Date.parse(this.rec.started_at ?? "")) / 1000).toFixed(1);
