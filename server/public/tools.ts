@@ -1,11 +1,13 @@
 /**
- * The tool cards: one per tool, built once and updated in place on every poll (focus and open
- * "last log lines" blocks survive). Each card shows its state at a glance and one obvious action.
+ * The tool cards: one per tool, built once here from the statuses (the server's first answer is in the
+ * page) and updated in place on every poll. Each card shows its state at a glance and one obvious action,
+ * who is in it, the GPUs of ComfyUI's instances, and a warning before an idle stop.
  */
-import { clock, messageOf, postJson } from "./api.js";
+import { ApiError, clock, messageOf, postJson } from "./api.js";
 import { errorLine, h, setAttr, setHidden, setText, showError } from "./dom.js";
-import { duration, since } from "./format.js";
-import type { Job, Me, ToolState, ToolStatus } from "./types.js";
+import { KeyedList } from "./keyed.js";
+import * as text from "./tool-text.js";
+import type { Job, Me, ToolStatus } from "./types.js";
 
 export interface ToolsHooks {
   me: () => Me;
@@ -18,57 +20,52 @@ export interface ToolsHooks {
   announce: (text: string) => void;
 }
 
-const STATE_LABEL: Record<ToolState, string> = {
-  stopped: "Stopped",
-  starting: "Starting",
-  running: "Running",
-  stopping: "Stopping",
-  crashed: "Crashed",
-};
-
-function crashCause(tool: ToolStatus): string {
-  if (tool.exit_code !== null) return `Exit code ${tool.exit_code}`;
-  if (tool.signal) return `Ended by signal ${tool.signal}`;
-  return "The process ended without an exit code the studio could see.";
-}
+type Answer = ToolStatus & { success: boolean };
 
 class ToolCard {
   readonly root: HTMLLIElement;
-  private readonly badge: HTMLSpanElement;
-  private readonly badgeText: HTMLSpanElement;
-  private readonly detail: HTMLParagraphElement;
-  private readonly crash: HTMLDivElement;
-  private readonly crashReason: HTMLParagraphElement;
-  private readonly crashCode: HTMLParagraphElement;
-  private readonly tailBlock: HTMLDetailsElement;
+  private readonly badge = h("span", { class: "badge" });
+  private readonly badgeText = h("span", { class: "badge-text" });
+  private readonly detail = h("p", { class: "tool-detail" });
+  private readonly presence = h("p", { class: "tool-presence" });
+  private readonly instances = h("ul", { class: "instances", attrs: { "aria-label": "GPUs" } });
+  private readonly instanceList: KeyedList<
+    { key: string; text: string; mine: boolean },
+    { root: HTMLLIElement }
+  >;
+  private readonly idleText = h("p", { class: "idle-text" });
+  private readonly keep = h("button", {
+    class: "btn secondary small",
+    text: "Keep it running",
+    attrs: { type: "button" },
+  });
+  private readonly idle = h(
+    "div",
+    { class: "idle-warning", attrs: { role: "status" } },
+    this.idleText,
+    this.keep,
+  );
+  private readonly crashReason = h("p", { class: "crash-reason" });
+  private readonly crashCode = h("p", { class: "crash-code" });
   private readonly tail: HTMLPreElement;
+  private readonly tailBlock: HTMLDetailsElement;
+  private readonly crash: HTMLDivElement;
   private readonly start: HTMLButtonElement;
   private readonly open: HTMLAnchorElement;
-  private readonly stop: HTMLButtonElement;
+  private readonly stop = h("button", { class: "btn danger", text: "Stop", attrs: { type: "button" } });
   private readonly logButton: HTMLButtonElement;
-  private readonly note: HTMLParagraphElement;
-  private readonly error: HTMLParagraphElement;
+  private readonly note = h("p", { class: "tool-note" });
+  private readonly error = errorLine();
   private busy: "start" | "stop" | null = null;
-  tool: ToolStatus;
 
   constructor(
-    tool: ToolStatus,
+    public tool: ToolStatus,
     private readonly hooks: ToolsHooks,
   ) {
-    this.tool = tool;
     const id = tool.tool_id;
     const nameId = `tool-${id}-name`;
-    const noteId = `tool-${id}-note`;
-    this.badgeText = h("span", { class: "badge-text" });
-    this.badge = h(
-      "span",
-      { class: "badge" },
-      h("span", { class: "dot", attrs: { "aria-hidden": "true" } }),
-      this.badgeText,
-    );
-    this.detail = h("p", { class: "tool-detail" });
-    this.crashReason = h("p", { class: "crash-reason" });
-    this.crashCode = h("p", { class: "crash-code" });
+    this.note.id = `tool-${id}-note`;
+    this.badge.append(h("span", { class: "dot", attrs: { "aria-hidden": "true" } }), this.badgeText);
     this.tail = h("pre", {
       class: "log-tail",
       attrs: { tabindex: "0", "aria-label": `Last log lines of ${tool.name}` },
@@ -78,7 +75,7 @@ class ToolCard {
     this.start = h("button", {
       class: "btn primary",
       text: "Start",
-      attrs: { type: "button", "aria-describedby": noteId },
+      attrs: { type: "button", "aria-describedby": this.note.id },
     });
     this.open = h("a", {
       class: "btn primary",
@@ -86,21 +83,36 @@ class ToolCard {
       attrs: { target: "_blank", rel: "noopener", "aria-label": `Open ${tool.name} in a new tab` },
     });
     this.open.append(h("span", { class: "ext", text: " ↗", attrs: { "aria-hidden": "true" } }));
-    this.stop = h("button", { class: "btn danger", text: "Stop", attrs: { type: "button" } });
     this.logButton = h("button", {
       class: "btn ghost small",
       text: "Show log",
       attrs: { type: "button", "aria-pressed": "false", "aria-label": `Show the log of ${tool.name}` },
     });
-    this.note = h("p", { class: "tool-note" });
-    this.note.id = noteId;
-    this.error = errorLine();
+    this.instanceList = new KeyedList(
+      this.instances,
+      (line) => line.key,
+      () => ({ root: h("li") }),
+      (view, line) => {
+        setText(view.root, line.text);
+        view.root.classList.toggle("mine", line.mine);
+      },
+    );
+    const adminOnly = tool.admin_only ? h("span", { class: "tag", text: "Admins only" }) : null;
     this.root = h(
       "li",
       { class: "tool-card", attrs: { "data-tool-id": id, "aria-labelledby": nameId } },
-      h("div", { class: "tool-top" }, h("h3", { text: tool.name, attrs: { id: nameId } }), this.badge),
+      h(
+        "div",
+        { class: "tool-top" },
+        h("h3", { text: tool.name, attrs: { id: nameId } }),
+        adminOnly,
+        this.badge,
+      ),
       tool.description ? h("p", { class: "tool-desc", text: tool.description }) : null,
       this.detail,
+      this.presence,
+      this.instances,
+      this.idle,
       this.crash,
       h("div", { class: "tool-actions" }, this.start, this.open, this.stop, this.logButton),
       this.note,
@@ -108,13 +120,18 @@ class ToolCard {
     );
     this.start.addEventListener("click", () => void this.doStart());
     this.stop.addEventListener("click", () => void this.doStop());
+    this.keep.addEventListener("click", () => void this.keepAlive());
     this.logButton.addEventListener("click", () => this.hooks.follow(id, `${this.tool.name} log`));
     // A click anywhere on the card that is not a control follows its log too.
     this.root.addEventListener("click", (event) => {
-      const target = event.target as Element | null;
-      if (target?.closest("button, a, summary, details, pre, input, select")) return;
+      if ((event.target as Element | null)?.closest("button, a, summary, details, pre, input, select"))
+        return;
       this.hooks.follow(id, `${this.tool.name} log`);
     });
+  }
+
+  private get job(): Job | undefined {
+    return this.hooks.pendingJobs().find((job) => job.kind === "tool" && job.target === this.tool.tool_id);
   }
 
   setFollowed(followed: boolean): void {
@@ -128,110 +145,63 @@ class ToolCard {
     const me = this.hooks.me();
     const { state } = tool;
     const mine = me.artist !== null && tool.owner === me.artist;
-    const canStop = mine || me.adminMode;
-    const active = state === "starting" || state === "running" || state === "stopping";
-    const pendingJob = this.hooks
-      .pendingJobs()
-      .find((job) => job.kind === "tool" && job.target === tool.tool_id);
-
-    const shown = !tool.installed && !active ? "not-installed" : state;
+    const shown = text.shownState(tool, this.job);
     this.root.dataset.state = shown;
     this.badge.dataset.state = shown;
-    this.tickText();
+    this.tick();
 
-    // Crash details
     const crashed = state === "crashed";
     setHidden(this.crash, !crashed);
     if (crashed) {
       setText(this.crashReason, tool.message ?? `${tool.name} stopped on its own.`);
-      setText(this.crashCode, crashCause(tool));
+      setText(this.crashCode, text.crashCause(tool));
       const tail = (tool.log_tail ?? "").trimEnd();
       setHidden(this.tailBlock, tail === "");
       setText(this.tail, tail);
     }
 
-    // Start: when stopped or crashed; disabled with the reason when it cannot start.
     const startable = state === "stopped" || state === "crashed";
+    const reason = startable ? text.startProblem(tool, me, this.job) : null;
     setHidden(this.start, !startable);
-    let reason: string | null = null;
-    if (startable) {
-      if (!tool.installed) {
-        reason =
-          me.adminMode && !tool.install_hint?.includes("start script")
-            ? "Not installed yet: install it in the admin panel."
-            : (tool.install_hint ?? "Not installed yet: ask an admin to install it.");
-      } else if (pendingJob) {
-        reason = `Being ${pendingJob.action.replace(/e?$/, "ed")} by ${pendingJob.requested_by}; start it when that finishes.`;
-      } else if (!me.artist) {
-        reason = "Pick your name at the top of the page to start it.";
-      }
-    }
     if (this.busy !== "start") {
       this.start.disabled = reason !== null;
       setText(this.start, crashed ? "Start again" : "Start");
     }
-
-    // Open: only while running.
-    setHidden(this.open, state !== "running");
+    setHidden(this.open, state !== "running" || (tool.admin_only && !me.isAdmin));
     const href = tool.open_url ?? tool.url;
     if (this.open.getAttribute("href") !== href) this.open.href = href;
-
-    // Stop: the owner, or an admin in admin mode.
-    setHidden(this.stop, !(canStop && (state === "starting" || state === "running")));
+    setHidden(this.stop, !((mine || me.adminMode) && (state === "starting" || state === "running")));
     if (this.busy !== "stop") setText(this.stop, state === "starting" ? "Cancel start" : "Stop");
 
-    // The note under the actions.
-    let note = reason ?? "";
-    if (!note && active && tool.owner && !mine) {
-      note =
-        state === "stopping"
-          ? `Being stopped. It was in use by ${tool.owner}.`
-          : canStop
-            ? `In use by ${tool.owner}. You may stop it as an admin.`
-            : `In use by ${tool.owner}. You can open it too; only ${tool.owner} or an admin can stop it.`;
-    } else if (!note && state === "starting") {
-      note = "Getting ready; Open appears when it answers.";
-    }
+    const note = reason ?? text.usageNote(tool, me);
     setText(this.note, note);
     setHidden(this.note, note === "");
-    this.root.classList.toggle("is-mine", mine && active);
+    const presence = text.presenceText(tool, me);
+    setText(this.presence, presence);
+    setHidden(this.presence, presence === "");
+    const lines = text.instanceLines(tool, me);
+    this.instanceList.render(lines);
+    setHidden(this.instances, lines.length === 0);
+    this.root.classList.toggle("is-mine", mine && text.isActive(tool));
 
     if (previous !== state && mine) {
       if (state === "running") this.hooks.announce(`${tool.name} is running. Use Open to use it.`);
       if (state === "crashed")
-        this.hooks.announce(`${tool.name} crashed: ${tool.message ?? crashCause(tool)}`);
+        this.hooks.announce(`${tool.name} crashed: ${tool.message ?? text.crashCause(tool)}`);
     }
   }
 
-  /** Updates the texts that depend on the time (elapsed, running for). */
-  tickText(): void {
-    const tool = this.tool;
+  /** Updates what depends on the time: the badge's elapsed time, the detail line, the idle countdown. */
+  tick(): void {
     const now = clock.now();
-    const elapsed = since(tool.started_at, now);
-    const state = tool.state;
-    let badge = STATE_LABEL[state];
-    if (!tool.installed && state !== "starting" && state !== "running" && state !== "stopping")
-      badge = "Not installed";
-    if (state === "starting" && elapsed !== null) badge = `Starting · ${duration(elapsed)}`;
-    if (state === "stopping") badge = "Stopping…";
-    setText(this.badgeText, badge);
-
-    let detail = "";
     const me = this.hooks.me();
-    const owner = tool.owner === me.artist && me.artist !== null ? `you (${tool.owner})` : tool.owner;
-    if (state === "running")
-      detail = `Started by ${owner ?? "someone"}${elapsed !== null ? ` · running for ${duration(elapsed)}` : ""}`;
-    else if (state === "starting") detail = `Started by ${owner ?? "someone"}`;
-    else if (state === "stopping")
-      detail = tool.message ?? `Stopping; it was started by ${owner ?? "someone"}.`;
-    else if (state === "stopped" && tool.message) detail = tool.message;
-    else if (state === "crashed" && tool.ended_at) {
-      const ago = since(tool.ended_at, now);
-      detail =
-        ago !== null ? `Crashed ${duration(ago)} ago${tool.owner ? ` (started by ${tool.owner})` : ""}` : "";
-    }
+    setText(this.badgeText, text.badgeText(this.tool, this.job, now));
+    const detail = text.detailText(this.tool, me, now);
     setText(this.detail, detail);
     setHidden(this.detail, detail === "");
+    const warning = text.idleWarning(this.tool, me, now);
+    setText(this.idleText, warning ?? "");
+    setHidden(this.idle, warning === null);
   }
 
   private async doStart(): Promise<void> {
@@ -243,9 +213,7 @@ class ToolCard {
     this.hooks.follow(this.tool.tool_id, `${this.tool.name} log`);
     let status: ToolStatus | undefined;
     try {
-      status = await postJson<ToolStatus & { success: boolean }>("/start_session", {
-        tool_id: this.tool.tool_id,
-      });
+      status = await postJson<Answer>("/start_session", { tool_id: this.tool.tool_id });
     } catch (error) {
       showError(this.error, `${this.tool.name} could not start: ${messageOf(error)}`);
     }
@@ -273,10 +241,7 @@ class ToolCard {
     setText(this.stop, "Stopping…");
     this.hooks.changed();
     try {
-      const status = await postJson<ToolStatus & { success: boolean }>("/stop_session", {
-        tool_id: tool.tool_id,
-      });
-      this.hooks.changed(status);
+      this.hooks.changed(await this.stopAsking(tool));
     } catch (error) {
       showError(this.error, `${tool.name} could not be stopped: ${messageOf(error)}`);
       this.hooks.changed();
@@ -286,18 +251,55 @@ class ToolCard {
       this.update(this.tool);
     }
   }
+
+  /** Stops the tool; when prompts are still queued the studio says so, and the artist decides. */
+  private async stopAsking(tool: ToolStatus): Promise<ToolStatus | undefined> {
+    try {
+      return await postJson<Answer>("/stop_session", { tool_id: tool.tool_id });
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 409 || typeof error.fields.queued !== "number")
+        throw error;
+      const by = Array.isArray(error.fields.by) ? (error.fields.by as unknown[]).map(String) : [];
+      const ok = await this.hooks.confirm({
+        title: `Stop ${tool.name} with ${error.fields.queued} queued?`,
+        body: `${error.message}${by.length ? ` Queued by ${by.join(", ")}.` : ""} Their prompts are lost when it stops.`,
+        confirm: "Stop anyway",
+        danger: true,
+      });
+      if (!ok) return undefined;
+      return await postJson<Answer>("/stop_session", { tool_id: tool.tool_id, force: true });
+    }
+  }
+
+  private async keepAlive(): Promise<void> {
+    showError(this.error, null);
+    this.keep.disabled = true;
+    try {
+      await postJson("/keep_alive", { tool_id: this.tool.tool_id });
+      this.hooks.announce(`${this.tool.name} keeps running.`);
+    } catch (error) {
+      showError(this.error, `${this.tool.name} could not be kept running: ${messageOf(error)}`);
+    } finally {
+      this.keep.disabled = false;
+      this.hooks.changed();
+    }
+  }
 }
 
 export class ToolsView {
-  private readonly cards = new Map<string, ToolCard>();
+  private readonly cards: KeyedList<ToolStatus, ToolCard>;
 
-  constructor(
-    private readonly list: HTMLUListElement,
-    private readonly hooks: ToolsHooks,
-  ) {}
+  constructor(list: HTMLUListElement, hooks: ToolsHooks) {
+    this.cards = new KeyedList(
+      list,
+      (tool) => tool.tool_id,
+      (tool) => new ToolCard(tool, hooks),
+      (card, tool) => card.update(tool),
+    );
+  }
 
   get tools(): ToolStatus[] {
-    return Array.from(this.cards.values(), (card) => card.tool);
+    return Array.from(this.cards.views.values(), (card) => card.tool);
   }
 
   get busy(): boolean {
@@ -309,16 +311,7 @@ export class ToolsView {
   }
 
   render(tools: ToolStatus[]): void {
-    if (this.cards.size === 0) this.list.replaceChildren();
-    for (const tool of tools) {
-      let card = this.cards.get(tool.tool_id);
-      if (!card) {
-        card = new ToolCard(tool, this.hooks);
-        this.cards.set(tool.tool_id, card);
-        this.list.append(card.root);
-      }
-      card.update(tool);
-    }
+    this.cards.render(tools);
   }
 
   /** One tool's status, from an action's answer. */
@@ -326,16 +319,16 @@ export class ToolsView {
     this.cards.get(status.tool_id)?.update(status);
   }
 
-  /** Re-renders with the current data (after the artist or admin mode changed). */
+  /** Re-renders with the current data (after the artist, admin mode or the jobs changed). */
   refresh(): void {
-    for (const card of this.cards.values()) card.update(card.tool);
+    this.cards.render(this.tools);
   }
 
   tick(): void {
-    for (const card of this.cards.values()) card.tickText();
+    for (const card of this.cards.views.values()) card.tick();
   }
 
   setFollowed(source: string | null): void {
-    for (const [id, card] of this.cards) card.setFollowed(id === source);
+    for (const [id, card] of this.cards.views) card.setFollowed(id === source);
   }
 }
