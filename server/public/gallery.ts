@@ -1,6 +1,6 @@
 /**
  * The gallery: one artist's outputs (one's own by default, anyone's to look at), newest first, kept live
- * by reading the first page again every 1.5 s; more pages on request; open full size, download one or a
+ * by reading the first page again every second; more pages on request; open full size, download one or a
  * selection (a zip), delete one's own (anyone's in admin mode).
  */
 import { getJson, messageOf, postForDownload, postJson, query } from "./api.js";
@@ -13,7 +13,7 @@ import type { Me } from "./types.js";
 import { Viewer } from "./viewer.js";
 
 const PAGE = 60;
-const POLL_MS = 1500;
+const POLL_MS = 1000;
 
 export interface GalleryHooks {
   me: () => Me;
@@ -80,6 +80,8 @@ export class GalleryView {
   private readonly viewer: Viewer;
   private readonly poller = new Poller(() => this.poll());
   private artist: string | null = null;
+  /** Showing one's own gallery (it follows a change of name) rather than one picked from the list. */
+  private own = true;
   private items: GalleryItem[] = [];
   private cursor: string | null = null;
   /** Whether more than the first page is shown (the poll then keeps what lies beyond it). */
@@ -104,7 +106,10 @@ export class GalleryView {
       canDelete: () => this.mayDelete(),
       remove: (item) => this.delete([item.path]),
     });
-    this.artistSelect.addEventListener("change", () => this.showArtist(this.artistSelect.value));
+    this.artistSelect.addEventListener("change", () => {
+      this.own = this.artistSelect.value === this.hooks.me().artist;
+      this.showArtist(this.artistSelect.value);
+    });
     this.more.addEventListener("click", () => void this.loadMore());
     this.selectAll.addEventListener("click", () => this.toggleAll());
     this.download.addEventListener("click", () => void this.downloadSelected());
@@ -123,13 +128,14 @@ export class GalleryView {
     const me = this.hooks.me();
     if (me.artist === null) {
       this.artist = null;
+      this.own = true;
       this.poller.stop();
       this.reset();
       setText(this.empty, "Pick your name to see your gallery.");
       this.renderAll();
       return;
     }
-    if (this.artist === null || !this.poller.isActive) this.showArtist(me.artist);
+    if (this.own || this.artist === null) this.showArtist(me.artist);
     else this.renderAll();
   }
 

@@ -159,7 +159,9 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     const comfyRow = page.locator(".admin-tool", { hasText: "ComfyUI" });
     const reinstall = comfyRow.getByRole("button", { name: "Reinstall ComfyUI", exact: true });
     expect(await reinstall.isDisabled()).toBe(true);
-    expect(await comfyRow.getByRole("button", { name: "Update ComfyUI", exact: true }).isDisabled()).toBe(true);
+    expect(await comfyRow.getByRole("button", { name: "Update ComfyUI", exact: true }).isDisabled()).toBe(
+      true,
+    );
     await page.locator("#nodes-summary").filter({ hasText: "0 of 2 installed" }).waitFor();
     expect(await page.getByRole("button", { name: "Install all" }).isDisabled()).toBe(true);
     expect(await page.locator("#nodes-host").textContent()).toMatch(/Install ComfyUI first/);
