@@ -25,6 +25,7 @@ type Answer = ToolStatus & { success: boolean };
 class ToolCard {
   readonly root: HTMLLIElement;
   private readonly badge = h("span", { class: "badge" });
+  private readonly adminOnly = h("span", { class: "tag", text: "Admins only" });
   private readonly badgeText = h("span", { class: "badge-text" });
   private readonly detail = h("p", { class: "tool-detail" });
   private readonly presence = h("p", { class: "tool-presence" });
@@ -97,7 +98,6 @@ class ToolCard {
         view.root.classList.toggle("mine", line.mine);
       },
     );
-    const adminOnly = tool.admin_only ? h("span", { class: "tag", text: "Admins only" }) : null;
     this.root = h(
       "li",
       { class: "tool-card", attrs: { "data-tool-id": id, "aria-labelledby": nameId } },
@@ -105,7 +105,7 @@ class ToolCard {
         "div",
         { class: "tool-top" },
         h("h3", { text: tool.name, attrs: { id: nameId } }),
-        adminOnly,
+        this.adminOnly,
         this.badge,
       ),
       tool.description ? h("p", { class: "tool-desc", text: tool.description }) : null,
@@ -147,6 +147,7 @@ class ToolCard {
     const mine = me.artist !== null && tool.owner === me.artist;
     const shown = text.shownState(tool, this.job);
     this.root.dataset.state = shown;
+    setHidden(this.adminOnly, !tool.admin_only);
     this.badge.dataset.state = shown;
     this.tick();
 
