@@ -3,9 +3,7 @@
  * ffmpeg), or anything else. Only images and videos are ever shown inline; everything else downloads.
  */
 import path from "node:path";
-
-export const GALLERY_KINDS = ["image", "video", "other"] as const;
-export type GalleryKind = (typeof GALLERY_KINDS)[number];
+import type { GalleryKind } from "./shapes.js";
 
 const TYPES: Record<string, { kind: GalleryKind; type: string }> = {
   ".png": { kind: "image", type: "image/png" },

@@ -12,7 +12,8 @@
 import { promises as fs, type Dirent } from "node:fs";
 import path from "node:path";
 import { badRequest } from "../util/errors.js";
-import { kindOf, type GalleryKind } from "./kinds.js";
+import { kindOf } from "./kinds.js";
+import type { GalleryKind } from "./shapes.js";
 import { realFolder } from "./paths.js";
 
 /** A listing this recent is answered without looking at the disk again. */

@@ -20,26 +20,13 @@ import { promises as fs } from "node:fs";
 import { kindOf } from "./kinds.js";
 import { FolderIndex, type FileRecord } from "./listing.js";
 import { checkRelative, locateInside } from "./paths.js";
+import type { GalleryItem, GalleryPage } from "./shapes.js";
 import { Thumbnails, type Thumb } from "./thumbs.js";
+
+export type { GalleryItem, GalleryPage };
 
 export const DEFAULT_LIMIT = 60;
 export const MAX_LIMIT = 500;
-
-/** One file of a listing (`GET /gallery`). */
-export interface GalleryItem {
-  path: string;
-  size: number;
-  modified_at: string;
-  kind: FileRecord["kind"];
-  width: number | null;
-  height: number | null;
-}
-
-export interface GalleryPage {
-  artist: string;
-  items: GalleryItem[];
-  next_cursor: string | null;
-}
 
 export interface GalleryOptions {
   users: UserStore;

@@ -17,7 +17,7 @@ import pLimit from "p-limit";
 import type { Logger } from "pino";
 import sharp from "sharp";
 import { writeFileAtomic } from "../state/atomic.js";
-import type { GalleryKind } from "./kinds.js";
+import type { GalleryKind } from "./shapes.js";
 
 export const THUMB_MAX = 512;
 /** How long ffmpeg may take over one poster frame. */

@@ -1,20 +1,8 @@
 /** One file of an artist's gallery (`GET /gallery`), and where the page fetches it. */
 import { query } from "./api.js";
+import type { GalleryItem } from "../gallery/shapes.js";
 
-export interface GalleryItem {
-  path: string;
-  size: number;
-  modified_at: string;
-  kind: "image" | "video" | "other";
-  width: number | null;
-  height: number | null;
-}
-
-export interface GalleryPage {
-  artist: string;
-  items: GalleryItem[];
-  next_cursor: string | null;
-}
+export type { GalleryItem, GalleryPage } from "../gallery/shapes.js";
 
 /** Newest first; among files of the same time, by path (the studio's order). */
 export function comesBefore(a: GalleryItem, b: GalleryItem): boolean {

@@ -10,6 +10,8 @@
  * ```
  */
 import { promises as fs } from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "../config/root.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import { badRequest, conflict, notFound } from "../util/errors.js";
 import {
@@ -31,25 +33,19 @@ export type UsersAction =
   | { action: "rename"; name: string; new_name: string }
   | { action: "set_admin"; name: string; is_admin: boolean };
 
-/** A new users file, when there is none yet: the same shape as the one the studio ships. */
-export const NEW_USERS_FILE = `#!/usr/bin/env bash
-# The studio's users. One name per entry; a ":admin" suffix makes an admin.
-# Names: 1-64 letters (any script), digits, spaces, and . - _ '
+/** The users file the studio ships: a new users file is this one with an empty list. */
+export const SHIPPED_USERS_FILE = path.join(REPO_ROOT, "artist_names.sh");
 
-USERS=(
-)
-
-# When run directly: create each user's output folder.
-if [[ "\${BASH_SOURCE[0]}" == "$0" ]]; then
-  set -euo pipefail
-  output_root="\${WORKSPACE_DIR:-/workspace}/ComfyUI/output"
-  for entry in "\${USERS[@]}"; do
-    name="\${entry%:admin}"
-    mkdir -p -- "$output_root/$name"
-    echo "output folder: $output_root/$name"
-  done
-fi
-`;
+/** The text of a new users file (when there is none yet): the shipped one's comments and code, no users. */
+export async function newUsersFile(shipped = SHIPPED_USERS_FILE): Promise<string> {
+  try {
+    const text = await fs.readFile(shipped, "utf8");
+    const { open, close } = locateUsersArray(text);
+    return `${text.slice(0, open)}\n${text.slice(close)}`;
+  } catch {
+    return "USERS=(\n)\n";
+  }
+}
 
 interface Listed extends Entry {
   user: User;
@@ -195,7 +191,7 @@ export class UsersEditor {
       mode = (await fs.stat(target)).mode & 0o777;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      text = NEW_USERS_FILE;
+      text = await newUsersFile();
     }
     let changed: string;
     try {

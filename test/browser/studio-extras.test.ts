@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium)("the rest of the page", () => {
     );
     await waitForOutput(page, "a plain line");
     const text = await terminalText(page);
-    expect(text).toMatch(/\d\d:\d\d:05 INFO  listening port=3000\n/);
+    expect(text).toMatch(/\d\d:\d\d:05 INFO {2}listening port=3000\n/);
     expect(text).toMatch(/ERROR caption failed dataset=cats err="timeout"\n/);
     expect(text).not.toContain('{"level"');
     expect(problemsOf(entry)).toEqual([]);

@@ -76,9 +76,7 @@ describe("the gallery over HTTP", () => {
     );
     expect((await gallery(rosa, "?cursor=zzz").expect(400)).body.message).toMatch(/cursor/);
     expect((await gallery(rosa, "?limit=0").expect(400)).body.message).toMatch(/limit must be between/);
-    expect((await gallery(rosa, "?limit=2&limit=3").expect(400)).body.message).toMatch(
-      /limit/,
-    );
+    expect((await gallery(rosa, "?limit=2&limit=3").expect(400)).body.message).toMatch(/limit/);
   });
 
   it("serves files inline or as downloads, with byte ranges, and never a page that could run a script", async () => {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { findRepoRoot } from "../../server/config.js";
-import { editUsersText, NEW_USERS_FILE, type UsersAction } from "../../server/users/editor.js";
+import { editUsersText, newUsersFile, type UsersAction } from "../../server/users/editor.js";
 import { parseUsersFile } from "../../server/users/parse.js";
 import { StudioError } from "../../server/util/errors.js";
 
@@ -62,7 +62,7 @@ describe("editing the users file", () => {
     );
   });
 
-  it("adds after a trailing comment, into a one-line array and into an empty one", () => {
+  it("adds after a trailing comment, into a one-line array and into an empty one", async () => {
     expect(apply('USERS=(\n  "Rosa"  # the boss\n)\n', { action: "add", name: "Ana" })).toBe(
       'USERS=(\n  "Rosa"  # the boss\n  "Ana"\n)\n',
     );
@@ -70,7 +70,11 @@ describe("editing the users file", () => {
     expect(apply('USERS=("Rosa")', { action: "add", name: "Ana" })).toBe('USERS=("Rosa" "Ana")');
     expect(apply("USERS=()", { action: "add", name: "Ana" })).toBe('USERS=("Ana")');
     expect(apply("USERS=(Rosa)", { action: "add", name: "Ana_2" })).toBe("USERS=(Rosa Ana_2)");
-    expect(apply(NEW_USERS_FILE, { action: "add", name: "Ana", is_admin: true })).toContain(
+    // A new file is the shipped one without its users.
+    const fresh = await newUsersFile();
+    expect(users(fresh)).toEqual([]);
+    expect(fresh).toContain("# When run directly: create each user's output folder.");
+    expect(apply(fresh, { action: "add", name: "Ana", is_admin: true })).toContain(
       'USERS=(\n  "Ana:admin"\n)',
     );
   });

@@ -1,5 +1,5 @@
 /** `GET /users` and `POST /users_action` over real HTTP, against a real users file in a temp folder. */
-import { existsSync, lstatSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { post, signIn, useStudios } from "../helpers/http.js";
@@ -106,6 +106,20 @@ describe("users from the page", () => {
     expect(lstatSync(s.dirs.usersFile).isSymbolicLink()).toBe(true);
     expect(readFileSync(real, "utf8")).toContain('"Ana"');
     expect(lstatSync(real).mode & 0o777).toBe(0o640);
+  });
+
+  it("writes a new users file, shaped like the shipped one, when the file has gone", async () => {
+    const s = await studio();
+    const admin = await signIn(s, "Razvan Matei", { adminMode: true });
+    rmSync(s.dirs.usersFile);
+    await waitFor(async () =>
+      ((await admin.get("/users")).body.warnings as string[]).some((w) => /could not be read/.test(w)),
+    );
+    await post(admin, "/users_action", { action: "add", name: "Razvan Matei", is_admin: true }).expect(200);
+    const text = readFileSync(s.dirs.usersFile, "utf8");
+    expect(text).toContain('USERS=(\n  "Razvan Matei:admin"\n)');
+    expect(text).toContain("# When run directly: create each user's output folder.");
+    expect(names((await admin.get("/users").expect(200)).body)).toEqual(["Razvan Matei (admin)"]);
   });
 
   it("applies changes asked at the same moment one after another, none lost", async () => {
