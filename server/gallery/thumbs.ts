@@ -79,7 +79,7 @@ export class Thumbnails {
           .resize(THUMB_MAX, THUMB_MAX, { fit: "inside", withoutEnlargement: true })
           .webp({ quality: 78 })
           .toBuffer();
-        await fs.mkdir(path.dirname(file), { recursive: true });
+        await this.folderFor(file);
         await writeFileAtomic(file, data);
         return { file, type: "image/webp" };
       } catch (error) {
@@ -101,7 +101,6 @@ export class Thumbnails {
   /** The first frame of a video as a PNG next to where its thumbnail goes, or null. */
   private async posterFrame(video: string, thumb: string): Promise<string | null> {
     const frame = `${thumb}.frame.png`;
-    await fs.mkdir(path.dirname(thumb), { recursive: true });
     const args = [
       "-nostdin",
       "-v",
@@ -117,6 +116,12 @@ export class Thumbnails {
       "-y",
       frame,
     ];
+    try {
+      await this.folderFor(thumb);
+    } catch (error) {
+      this.options.logger.warn({ err: error, file: video }, "the thumbnail folder could not be made");
+      return null;
+    }
     let ran = false;
     try {
       await execa(this.options.ffmpeg ?? "ffmpeg", args, { stdin: "ignore", timeout: FFMPEG_TIMEOUT_MS });
@@ -134,6 +139,18 @@ export class Thumbnails {
       }
       await fs.rm(frame, { force: true });
       return null;
+    }
+  }
+
+  /**
+   * Makes the cache's folder and the shard a thumbnail goes in, one level at a time: a STATE_DIR that is
+   * gone (a volume unmounted, a test's folder removed) is never made again from here.
+   */
+  private async folderFor(file: string): Promise<void> {
+    for (const dir of [this.options.dir, path.dirname(file)]) {
+      await fs.mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "EEXIST") throw error;
+      });
     }
   }
 

@@ -196,6 +196,17 @@ describe("the gallery service", () => {
     await execa("shellcheck", [STANDIN_FFMPEG]);
   });
 
+  it("never makes a STATE_DIR that has gone again (an icon instead)", async () => {
+    const s = await studio();
+    put(outputOf(s, ROSA), "late.png", await png(40, 40));
+    put(outputOf(s, ROSA), "late.mp4", "video");
+    rmSync(s.config.stateDir, { recursive: true, force: true });
+    const gallery = galleryOf(s, STANDIN_FFMPEG);
+    expect(await gallery.thumb(ROSA, "late.png")).toMatchObject({ type: "image/svg+xml" });
+    expect(await gallery.thumb(ROSA, "late.mp4")).toMatchObject({ type: "image/svg+xml" });
+    expect(existsSync(s.config.stateDir)).toBe(false);
+  });
+
   it("shows an icon for videos where ffmpeg is not installed", async () => {
     const s = await studio();
     put(outputOf(s, ROSA), "clip.webm", "video");
