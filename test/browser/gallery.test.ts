@@ -91,7 +91,7 @@ describe.skipIf(!hasChromium)("the gallery", () => {
       .first()
       .filter({ hasText: "ComfyUI_00007_.png" })
       .waitFor({ timeout: 2000 });
-    await shot(page, "gallery");
+    await shot(page.locator("#gallery-panel"), "gallery");
 
     // Full size, with the arrow keys to go on.
     await page.getByRole("button", { name: "Open ComfyUI_00006_.png" }).click();

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import type { Browser, BrowserContext, Page, Route } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page, Route } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { collectProblems, hasChromium, launchBrowser } from "../helpers/browser.js";
 import { removeDirs, startTestStudio, type TestStudio } from "../helpers/studio.js";
@@ -156,10 +156,19 @@ export function problemsOf(entry: Served, allow: RegExp[] = []): string[] {
   return entry.problems.flat().filter((problem) => !allow.some((pattern) => pattern.test(problem)));
 }
 
-/** A screenshot for the README, written to docs/ only with SCREENSHOTS=1 (nothing is written otherwise). */
-export async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+/**
+ * A screenshot for the README of a page or a part of it, written to docs/ only with SCREENSHOTS=1
+ * (nothing is written anywhere otherwise).
+ */
+export async function shot(
+  target: Page | Locator,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   if (process.env.SCREENSHOTS !== "1") return;
-  await page.screenshot({ path: path.join(ROOT, "docs", `${name}.png`), ...options });
+  const file = path.join(ROOT, "docs", `${name}.png`);
+  if ("goto" in target) await target.screenshot({ path: file, ...options });
+  else await target.screenshot({ path: file });
 }
 
 /** A JSON answer for a route a test stands in for. */
