@@ -40,6 +40,8 @@ export class Header {
         if (option.root.textContent !== label) option.root.textContent = label;
         option.root.disabled = user.name === "";
       },
+      // The server rendered the names already: those options are kept.
+      (element) => (element instanceof HTMLOptionElement ? [element.value, { root: element }] : null),
     );
     byId("artist-form", HTMLFormElement).addEventListener("submit", (event) => event.preventDefault());
     this.select.addEventListener("change", () => void this.pick());

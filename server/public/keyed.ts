@@ -7,6 +7,9 @@
  * const cards = new KeyedList(list, (tool) => tool.tool_id, (tool) => new ToolCard(tool), (card, tool) => card.update(tool));
  * cards.render(tools);
  * ```
+ *
+ * A list the server already rendered (the name picker) is taken over with `adopt`: each element it names
+ * becomes the view of its key, so nothing is built twice.
  */
 
 export interface View {
@@ -21,7 +24,14 @@ export class KeyedList<T, V extends View> {
     private readonly key: (item: T) => string,
     private readonly create: (item: T) => V,
     private readonly update: (view: V, item: T) => void,
-  ) {}
+    adopt?: (element: HTMLElement) => [string, V] | null,
+  ) {
+    if (!adopt) return;
+    for (const child of Array.from(parent.children)) {
+      const taken = child instanceof HTMLElement ? adopt(child) : null;
+      if (taken) this.views.set(...taken);
+    }
+  }
 
   render(items: readonly T[]): void {
     const wanted = new Set(items.map(this.key));
