@@ -21,6 +21,7 @@ import {
   sameOrigin,
 } from "./http/middleware.js";
 import { debugRoutes } from "./http/routes/debug.js";
+import { galleryRoutes } from "./http/routes/gallery.js";
 import { jobRoutes } from "./http/routes/jobs.js";
 import { logRoutes } from "./http/routes/logs.js";
 import { modelRoutes } from "./http/routes/models.js";
@@ -30,6 +31,7 @@ import { systemRoutes } from "./http/routes/system.js";
 import { pageRoutes } from "./http/routes/pages.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { toolRoutes } from "./http/routes/tools.js";
+import { userRoutes } from "./http/routes/users.js";
 import { sessionMiddleware } from "./http/session.js";
 import type { Studio } from "./studio.js";
 
@@ -88,6 +90,8 @@ export function createApp(studio: Studio): Express {
   app.use(openRoutes(studio));
   app.use(idleRoutes(studio));
   app.use(systemRoutes(studio));
+  app.use(galleryRoutes(studio));
+  app.use(userRoutes(studio));
 
   app.use(notFoundHandler);
   app.use(errorHandler());

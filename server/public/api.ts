@@ -12,6 +12,8 @@ export class ApiError extends Error {
     message: string,
     /** The HTTP status, or 0 when the studio could not be reached. */
     readonly status: number,
+    /** The rest of the answer (a 409 may say more: how many prompts are queued, and whose). */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -68,9 +70,17 @@ async function request<T>(method: "GET" | "POST", url: string, body?: unknown): 
         ? "The studio sent an answer the page could not read; try again."
         : `The studio answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}; try again.`;
     }
-    throw new ApiError(message, response.status);
+    throw new ApiError(message, response.status, data ?? {});
   }
   return data as T;
+}
+
+/** A query string from defined values: `query({ artist, cursor })` -> `artist=Rosa`. */
+export function query(values: Record<string, string | number | null | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(values))
+    if (value !== null && value !== undefined) params.set(name, String(value));
+  return params.toString();
 }
 
 export function getJson<T>(url: string): Promise<T> {
@@ -84,4 +94,38 @@ export function postJson<T = Answer>(url: string, body: Record<string, unknown> 
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** POSTs JSON and saves the answer as a file (a zip of a selection); JSON errors become ApiErrors. */
+export async function postForDownload(
+  url: string,
+  body: Record<string, unknown>,
+  fallbackName: string,
+): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError("The studio could not be reached. Check your connection and try again.", 0);
+  }
+  if (!response.ok) {
+    const data = (await response.json().catch(() => null)) as { message?: unknown } | null;
+    const message =
+      typeof data?.message === "string" ? data.message : `The studio answered ${response.status}.`;
+    throw new ApiError(message, response.status);
+  }
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const named = /filename\*=UTF-8''([^;]+)/i.exec(disposition) ?? /filename="?([^";]+)"?/i.exec(disposition);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = named?.[1] ? decodeURIComponent(named[1]) : fallbackName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }

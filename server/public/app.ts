@@ -1,17 +1,25 @@
 /**
- * The studio page: the name picker and admin mode in the header, the tool cards, the output view and,
- * in admin mode, the admin panel. Everything refreshes by polling the JSON API; the page never reloads
- * itself (only logging out does).
+ * The studio page: the header, the tool cards, the output view, the gallery, GPUs and disks, the API key,
+ * the pod's idle warning and, in admin mode, the admin panel. Everything refreshes by polling the JSON
+ * API; the page never reloads itself (only logging out does).
  */
-import { AdminTools, CustomNodesView, ModelsView } from "./admin.js";
-import { ApiError, getJson, messageOf, postJson } from "./api.js";
+import { AdminTools } from "./admin-tools.js";
+import { ApiError, getJson, messageOf } from "./api.js";
+import { CustomNodesView } from "./custom-nodes.js";
 import { confirmDialog } from "./dialogs.js";
-import { byId, maybeId, setHidden, showError } from "./dom.js";
+import { byId, h, setHidden, showError } from "./dom.js";
+import { GalleryView } from "./gallery.js";
+import { Header } from "./header.js";
 import { isPending, JobsView } from "./jobs.js";
+import { KeyPanel } from "./keys.js";
+import { ModelsView } from "./models.js";
+import { PodBanner } from "./pod.js";
 import { Poller } from "./poller.js";
+import { SystemPanel } from "./system.js";
 import { Terminal } from "./terminal.js";
 import { ToolsView } from "./tools.js";
 import type { Job, Me, ToolStatus } from "./types.js";
+import { UsersPanel, UsersRoster, type UserEntry, type UsersAnswer } from "./users.js";
 
 const body = document.body;
 const me: Me = {
@@ -19,12 +27,17 @@ const me: Me = {
   isAdmin: body.dataset.admin === "true",
   adminMode: body.dataset.adminMode === "true",
 };
-const adminPasswordRequired = body.dataset.adminPassword === "true";
 let jobs: Job[] = [];
 /** Poll tools quickly until this time (after an action). */
 let fastUntil = 0;
 
-// ---------------------------------------------------------------- shared bits
+function readJson<T>(id: string, fallback: T): T {
+  try {
+    return (JSON.parse(document.getElementById(id)?.textContent ?? "null") as T | null) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 const announcer = byId("announcer", HTMLElement);
 function announce(text: string): void {
@@ -50,17 +63,7 @@ const connection = {
   },
 };
 
-function readInitialTools(): ToolStatus[] {
-  const script = document.getElementById("initial-tools");
-  try {
-    const value: unknown = JSON.parse(script?.textContent ?? "[]");
-    return Array.isArray(value) ? (value as ToolStatus[]) : [];
-  } catch {
-    return [];
-  }
-}
-
-// ---------------------------------------------------------------- terminal
+// ---------------------------------------------------------------- output
 
 const terminal = new Terminal(
   {
@@ -85,14 +88,10 @@ const terminal = new Terminal(
     },
   },
 );
-
-function follow(source: string, title: string): void {
-  terminal.follow(source, title);
-}
+const follow = (source: string, title: string) => terminal.follow(source, title);
+const pendingJobs = () => jobs.filter(isPending);
 
 // ---------------------------------------------------------------- tools
-
-const pendingJobs = () => jobs.filter(isPending);
 
 const toolsView: ToolsView = new ToolsView(byId("tools", HTMLUListElement), {
   me: () => me,
@@ -116,29 +115,7 @@ const adminHooks = {
   pendingJobs,
 };
 const adminTools = new AdminTools(byId("admin-tools", HTMLUListElement), adminHooks);
-
-const toolsPoller = new Poller(async () => {
-  try {
-    const answer = await getJson<{ tools: ToolStatus[] }>("/tools");
-    connection.ok();
-    toolsView.render(answer.tools);
-    if (me.adminMode) adminTools.render(answer.tools);
-  } catch (error) {
-    connection.failed(error);
-    return 3000;
-  }
-  return toolsView.busy || Date.now() < fastUntil ? 500 : 1500;
-});
-
-// ---------------------------------------------------------------- jobs, nodes, models
-
-const jobsView: JobsView = new JobsView(byId("jobs", HTMLOListElement), byId("jobs-empty", HTMLElement), {
-  toolName: (id) => toolsView.name(id),
-  follow,
-  changed: () => jobsPoller.now(),
-  adminMode: () => me.adminMode,
-});
-
+const keys = new KeyPanel({ me: () => me, tools: () => toolsView.tools, confirm: confirmDialog });
 const nodesView = new CustomNodesView(
   {
     list: byId("nodes", HTMLUListElement),
@@ -146,9 +123,39 @@ const nodesView = new CustomNodesView(
     install: byId("nodes-install", HTMLButtonElement),
     update: byId("nodes-update", HTMLButtonElement),
     error: byId("nodes-error", HTMLElement),
+    hostNote: byId("nodes-host", HTMLElement),
   },
   adminHooks,
 );
+
+function showTools(tools: ToolStatus[]): void {
+  toolsView.render(tools);
+  byId("tools", HTMLUListElement).removeAttribute("aria-busy");
+  if (me.adminMode) adminTools.render(tools);
+  nodesView.syncTools(tools);
+  keys.renderUrls();
+}
+
+const toolsPoller = new Poller(async () => {
+  try {
+    const answer = await getJson<{ tools: ToolStatus[] }>("/tools");
+    connection.ok();
+    showTools(answer.tools);
+  } catch (error) {
+    connection.failed(error);
+    return 3000;
+  }
+  return toolsView.busy || Date.now() < fastUntil ? 500 : 1500;
+});
+
+// ---------------------------------------------------------------- jobs, models
+
+const jobsView: JobsView = new JobsView(byId("jobs", HTMLOListElement), byId("jobs-empty", HTMLElement), {
+  toolName: (id) => toolsView.name(id),
+  follow,
+  changed: () => jobsPoller.now(),
+  adminMode: () => me.adminMode,
+});
 
 const modelsView = new ModelsView(
   {
@@ -168,8 +175,7 @@ const jobsError = byId("jobs-error", HTMLElement);
 let nodesJobPending = false;
 const jobsPoller = new Poller(async () => {
   try {
-    const answer = await getJson<{ jobs: Job[] }>("/jobs");
-    jobs = answer.jobs;
+    jobs = (await getJson<{ jobs: Job[] }>("/jobs")).jobs;
     showError(jobsError, null);
   } catch (error) {
     showError(jobsError, `The job list could not be read: ${messageOf(error)}`);
@@ -177,50 +183,71 @@ const jobsPoller = new Poller(async () => {
   }
   toolsView.refresh();
   const pending = jobs.some(isPending);
-  if (me.adminMode) {
-    jobsView.render(jobs);
-    adminTools.render(toolsView.tools);
-    modelsView.syncJobs(jobs);
-    const nodesPending = jobs.some((job) => job.kind === "custom_nodes" && isPending(job));
-    if (nodesJobPending && !nodesPending) void nodesView.load();
-    nodesJobPending = nodesPending;
-    if (modelsView.isDownloading) {
-      await modelsView.pollProgress();
-      return 1000;
-    }
-    return pending ? 1000 : 2500;
+  if (!me.adminMode) return pending ? 2500 : 6000;
+  jobsView.render(jobs);
+  adminTools.render(toolsView.tools);
+  modelsView.syncJobs(jobs);
+  const nodesPending = jobs.some((job) => job.kind === "custom_nodes" && isPending(job));
+  if (nodesJobPending && !nodesPending) void nodesView.load();
+  nodesJobPending = nodesPending;
+  if (modelsView.isDownloading) {
+    await modelsView.pollProgress();
+    return 1000;
   }
-  return pending ? 2500 : 6000;
+  return pending ? 1000 : 2500;
 });
 
-// ---------------------------------------------------------------- header: name, admin mode, log out
+// ---------------------------------------------------------------- gallery, users, pod, GPUs
 
-const artistSelect = byId("artist", HTMLSelectElement);
-const artistError = byId("artist-error", HTMLElement);
-const adminSwitch = byId("admin-switch", HTMLElement);
-const adminCheckbox = byId("admin-mode", HTMLInputElement);
-const adminError = byId("admin-error", HTMLElement);
-const adminPanel = byId("admin-panel", HTMLElement);
-const pickHint = byId("pick-hint", HTMLElement);
+const gallery = new GalleryView({ me: () => me, confirm: confirmDialog, announce });
+const usersWarnings = byId("users-warnings", HTMLElement);
+const roster = new UsersRoster(showUsers);
+const usersPanel = new UsersPanel(
+  {
+    list: byId("users", HTMLUListElement),
+    form: byId("user-add", HTMLFormElement),
+    name: byId("user-new-name", HTMLInputElement),
+    admin: byId("user-new-admin", HTMLInputElement),
+    error: byId("users-error", HTMLElement),
+  },
+  { changed: (answer) => roster.take(answer), confirm: confirmDialog, announce },
+);
+const header = new Header({ me: () => me, apply: applyMe, announce }, body.dataset.adminPassword === "true");
+const pod = new PodBanner();
+const system = new SystemPanel((id) => toolsView.name(id));
+
+function showUsers(answer: UsersAnswer): void {
+  header.setUsers(answer.users);
+  gallery.setUsers(answer.users.map((user) => user.name));
+  usersPanel.render(answer.users);
+  usersWarnings.replaceChildren(...answer.warnings.map((text) => h("p", { class: "banner warning", text })));
+  // Removed from the list, or no longer an admin: the studio has forgotten it already; the page follows.
+  const mine = answer.users.find((user) => user.name === me.artist);
+  if (me.artist !== null && !mine) applyMe({ artist: null, isAdmin: false, adminMode: false });
+  else if (mine && mine.is_admin !== me.isAdmin)
+    applyMe({ artist: me.artist, isAdmin: mine.is_admin, adminMode: mine.is_admin && me.adminMode });
+}
+
+// ---------------------------------------------------------------- who this browser is
 
 /** Whether the admin panel's lists were read since admin mode went on. */
 let adminListsLoaded = false;
 
 function applyMe(next: Me): void {
+  const artistChanged = next.artist !== me.artist;
   Object.assign(me, next);
   body.dataset.artist = me.artist ?? "";
   body.dataset.admin = String(me.isAdmin);
   body.dataset.adminMode = String(me.adminMode);
-  setHidden(adminSwitch, !me.isAdmin);
-  adminCheckbox.checked = me.adminMode;
-  setHidden(adminPanel, !me.adminMode);
-  setHidden(pickHint, me.artist !== null);
-  if (me.artist !== null) {
-    const placeholder = artistSelect.querySelector<HTMLOptionElement>('option[value=""]');
-    if (placeholder) placeholder.disabled = true;
-  }
+  header.showMe(me);
+  setHidden(byId("admin-switch", HTMLElement), !me.isAdmin);
+  setHidden(byId("admin-panel", HTMLElement), !me.adminMode);
+  setHidden(byId("admin-link", HTMLElement), !me.adminMode);
+  setHidden(byId("pick-hint", HTMLElement), me.artist !== null);
   terminal.updateAdminMode(me.adminMode);
   toolsView.refresh();
+  gallery.meChanged();
+  if (artistChanged) void keys.refresh();
   if (me.adminMode) {
     adminTools.render(toolsView.tools);
     jobsView.render(jobs);
@@ -234,111 +261,6 @@ function applyMe(next: Me): void {
   }
   jobsPoller.now();
 }
-
-byId("artist-form", HTMLFormElement).addEventListener("submit", (event) => event.preventDefault());
-artistSelect.addEventListener("change", () => void pickArtist());
-async function pickArtist(): Promise<void> {
-  const chosen = artistSelect.value;
-  const previous = me.artist;
-  if (!chosen) return;
-  showError(artistError, null);
-  artistSelect.setAttribute("aria-busy", "true");
-  try {
-    const answer = await postJson<{ artist: string; is_admin: boolean; admin_mode?: boolean }>(
-      "/set_artist",
-      { artist: chosen },
-    );
-    applyMe({ artist: answer.artist, isAdmin: answer.is_admin, adminMode: answer.admin_mode === true });
-    if (artistSelect.value !== answer.artist) artistSelect.value = answer.artist;
-    announce(`You are ${answer.artist}${answer.is_admin ? ", an admin" : ""}.`);
-  } catch (error) {
-    artistSelect.value = previous ?? "";
-    showError(artistError, `Your name could not be set: ${messageOf(error)}`);
-  } finally {
-    artistSelect.removeAttribute("aria-busy");
-  }
-}
-
-async function setAdminMode(on: boolean, password?: string): Promise<void> {
-  const payload: Record<string, unknown> = { admin_mode: on };
-  if (password !== undefined) payload.password = password;
-  const answer = await postJson<{ artist: string | null; is_admin: boolean; admin_mode: boolean }>(
-    "/set_admin_mode",
-    payload,
-  );
-  applyMe({
-    artist: answer.artist ?? me.artist,
-    isAdmin: answer.is_admin ?? me.isAdmin,
-    adminMode: answer.admin_mode === true,
-  });
-  announce(answer.admin_mode ? "Admin mode is on." : "Admin mode is off.");
-}
-
-const adminDialog = byId("admin-dialog", HTMLDialogElement);
-const adminDialogForm = byId("admin-dialog-form", HTMLFormElement);
-const adminPassword = byId("admin-password", HTMLInputElement);
-const adminDialogError = byId("admin-dialog-error", HTMLElement);
-const adminUser = byId("admin-user", HTMLInputElement);
-
-adminCheckbox.addEventListener("change", () => {
-  const wanted = adminCheckbox.checked;
-  showError(adminError, null);
-  // The switch shows the studio's answer, not the click.
-  adminCheckbox.checked = me.adminMode;
-  if (wanted && adminPasswordRequired) {
-    adminPassword.value = "";
-    adminUser.value = me.artist ?? "";
-    showError(adminDialogError, null);
-    adminDialog.showModal();
-    adminPassword.focus();
-    return;
-  }
-  adminCheckbox.disabled = true;
-  setAdminMode(wanted)
-    .catch((error: unknown) => showError(adminError, messageOf(error)))
-    .finally(() => {
-      adminCheckbox.disabled = false;
-      adminCheckbox.focus();
-    });
-});
-
-adminDialogForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const submit = adminDialogForm.querySelector<HTMLButtonElement>('button[type="submit"]');
-  if (submit) submit.disabled = true;
-  showError(adminDialogError, null);
-  setAdminMode(true, adminPassword.value)
-    .then(() => {
-      adminPassword.value = "";
-      adminDialog.close();
-      adminCheckbox.focus();
-    })
-    .catch((error: unknown) => {
-      showError(adminDialogError, messageOf(error));
-      adminPassword.select();
-    })
-    .finally(() => {
-      if (submit) submit.disabled = false;
-    });
-});
-byId("admin-dialog-cancel", HTMLButtonElement).addEventListener("click", () => adminDialog.close());
-adminDialog.addEventListener("close", () => {
-  adminPassword.value = "";
-  adminCheckbox.focus();
-});
-
-const logout = maybeId("logout", HTMLButtonElement);
-logout?.addEventListener("click", () => {
-  const error = byId("logout-error", HTMLElement);
-  showError(error, null);
-  logout.disabled = true;
-  postJson("/logout")
-    .then(() => location.reload())
-    .catch((failure: unknown) => {
-      showError(error, `Logging out failed: ${messageOf(failure)}`);
-      logout.disabled = false;
-    });
-});
 
 // ---------------------------------------------------------------- start
 
@@ -360,14 +282,19 @@ function firstSource(tools: ToolStatus[]): { source: string; title: string } {
     : { source: "admin", title: "Newest admin job" };
 }
 
-const initialTools = readInitialTools();
-toolsView.render(initialTools);
+const initialTools = readJson<ToolStatus[]>("initial-tools", []);
+roster.take({ users: readJson<UserEntry[]>("initial-users", []), warnings: [] });
+showTools(initialTools);
 applyMe({ ...me });
 const first = firstSource(initialTools);
 follow(first.source, first.title);
 toolsPoller.start();
 jobsPoller.start();
+roster.start();
+pod.start();
+system.start();
 window.setInterval(() => {
   toolsView.tick();
+  pod.tick();
   if (me.adminMode) jobsView.tick();
 }, 1000);

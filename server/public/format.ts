@@ -48,3 +48,14 @@ export function plural(count: number, word: string, many = `${word}s`): string {
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** "Rosa", "Rosa and Karlo", "Rosa, Karlo and Ana". */
+export function listOf(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? "";
+  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+/** The part of 0..1 as "42 %". */
+export function percent(part: number, whole: number): string {
+  return whole > 0 ? `${Math.round((part / whole) * 100)} %` : "–";
+}

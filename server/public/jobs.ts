@@ -5,6 +5,7 @@
 import { clock, messageOf, postJson } from "./api.js";
 import { errorLine, h, setAttr, setHidden, setText, showError } from "./dom.js";
 import { capitalize, clockTime, duration, since } from "./format.js";
+import { KeyedList } from "./keyed.js";
 import type { Job, JobStatus } from "./types.js";
 
 const SHOWN = 25;
@@ -142,45 +143,38 @@ class JobRow {
 }
 
 export class JobsView {
-  private readonly rows = new Map<string, JobRow>();
+  private readonly rows: KeyedList<Job, JobRow>;
   private followed: string | null = null;
 
   constructor(
-    private readonly list: HTMLOListElement,
+    list: HTMLOListElement,
     private readonly empty: HTMLElement,
-    private readonly hooks: JobsHooks,
-  ) {}
+    hooks: JobsHooks,
+  ) {
+    this.rows = new KeyedList(
+      list,
+      (job) => job.job_id,
+      (job) => {
+        const row = new JobRow(job, hooks);
+        row.setFollowed(this.followed === `job:${job.job_id}`);
+        return row;
+      },
+      (row, job) => row.update(job),
+    );
+  }
 
   render(jobs: Job[]): void {
     const shown = jobs.slice(0, SHOWN);
-    const keep = new Set(shown.map((job) => job.job_id));
-    for (const [id, row] of this.rows) {
-      if (!keep.has(id)) {
-        row.root.remove();
-        this.rows.delete(id);
-      }
-    }
-    shown.forEach((job, index) => {
-      let row = this.rows.get(job.job_id);
-      if (!row) {
-        row = new JobRow(job, this.hooks);
-        this.rows.set(job.job_id, row);
-        row.setFollowed(this.followed === `job:${job.job_id}`);
-      }
-      row.update(job);
-      // Keep the order newest first, moving only what is out of place.
-      if (this.list.children[index] !== row.root)
-        this.list.insertBefore(row.root, this.list.children[index] ?? null);
-    });
+    this.rows.render(shown);
     setHidden(this.empty, shown.length > 0);
   }
 
   tick(): void {
-    for (const row of this.rows.values()) row.tick();
+    for (const row of this.rows.views.values()) row.tick();
   }
 
   setFollowed(source: string | null): void {
     this.followed = source;
-    for (const [id, row] of this.rows) row.setFollowed(source === `job:${id}`);
+    for (const [id, row] of this.rows.views) row.setFollowed(source === `job:${id}`);
   }
 }

@@ -11,6 +11,8 @@
  */
 import { ApiError, getJson, messageOf, postJson } from "./api.js";
 import { TextCleaner } from "./ansi.js";
+import { readableLines } from "./log-lines.js";
+import { copyText, flash } from "./clipboard.js";
 import { h, setAttr, setHidden, setText, showError } from "./dom.js";
 import { Poller } from "./poller.js";
 import type { LogAnswer } from "./types.js";
@@ -214,7 +216,10 @@ export class Terminal {
   /** Appends text, keeping the reader's place unless they were at the end. */
   append(raw: string): void {
     const follow = this.atBottom();
-    const { lines, live } = this.cleaner.push(raw);
+    const pushed = this.cleaner.push(raw);
+    const live = pushed.live;
+    // JSON log lines (the LoRA-Tool's, the studio's) read as time, level, message and fields.
+    const lines = pushed.lines && readableLines(pushed.lines);
     if (lines) {
       this.el.output.insertBefore(document.createTextNode(lines), this.live);
       this.kept += lines.length;
@@ -265,44 +270,15 @@ export class Terminal {
 
   private async copy(): Promise<void> {
     const text = this.el.output.textContent ?? "";
-    let ok: boolean;
-    try {
-      await navigator.clipboard.writeText(text);
-      ok = true;
-    } catch {
-      ok = this.copyFallback(text);
-    }
-    if (ok) {
+    if (await copyText(text, this.el.copy)) {
       showError(this.el.error, null);
-      this.flash(text === "" ? "Nothing to copy." : "Copied.");
+      flash(this.el.copied, text === "" ? "Nothing to copy." : "Copied.");
     } else {
       showError(
         this.el.error,
         "Copying was blocked by the browser: select the text and press Ctrl+C (⌘C) instead.",
       );
     }
-  }
-
-  private copyFallback(text: string): boolean {
-    const area = h("textarea", { attrs: { readonly: "", "aria-hidden": "true", class: "offscreen" } });
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    let ok: boolean;
-    try {
-      ok = document.execCommand("copy");
-    } catch {
-      ok = false;
-    }
-    area.remove();
-    this.el.copy.focus();
-    return ok;
-  }
-
-  private flash(message: string): void {
-    setText(this.el.copied, message);
-    setHidden(this.el.copied, false);
-    window.setTimeout(() => setHidden(this.el.copied, true), 1800);
   }
 
   /** Empties the view; in admin mode the log is also cleared for anyone who opens it later. */

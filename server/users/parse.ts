@@ -34,10 +34,19 @@ export function nameProblem(name: string): string | null {
   return null;
 }
 
+/** One word of the array: its value, line, and where its text stands in the file (`start` to `end`). */
+export interface Entry {
+  word: string;
+  line: number;
+  start: number;
+  end: number;
+}
+
 /** Splits the inside of `USERS=( ... )` into words the way bash would for quoted strings. */
-function words(body: string, startLine: number): { word: string; line: number }[] {
-  const out: { word: string; line: number }[] = [];
-  let i = 0;
+function words(text: string, from: number, to: number, startLine: number): Entry[] {
+  const body = text.slice(0, to);
+  const out: Entry[] = [];
+  let i = from;
   let line = startLine;
   while (i < body.length) {
     const c = body[i]!;
@@ -51,6 +60,7 @@ function words(body: string, startLine: number): { word: string; line: number }[
     } else {
       let word = "";
       const wordLine = line;
+      const start = i;
       while (i < body.length && !/[\s#]/.test(body[i]!)) {
         const ch = body[i]!;
         if (ch === "'") {
@@ -87,7 +97,7 @@ function words(body: string, startLine: number): { word: string; line: number }[
           i++;
         }
       }
-      out.push({ word, line: wordLine });
+      out.push({ word, line: wordLine, start, end: i });
     }
   }
   return out;
@@ -120,26 +130,46 @@ function closingParen(text: string, from: number): number {
   return -1;
 }
 
-export function parseUsersFile(text: string): ParsedUsers {
+/** The array in the file: the offsets just after `USERS=(` and of its closing `)`, and its words. */
+export interface UsersArray {
+  open: number;
+  close: number;
+  entries: Entry[];
+}
+
+export function locateUsersArray(text: string): UsersArray {
   const start = /^[ \t]*(?:declare\s+-a\s+|export\s+)?USERS=\(/m.exec(text);
   if (!start) throw new UsersFileError("no USERS=( ... ) array was found");
   const open = start.index + start[0].length;
   const close = closingParen(text, open);
   if (close < 0) throw new UsersFileError("the USERS=( array is never closed with )");
   const firstLine = text.slice(0, open).split("\n").length;
+  return { open, close, entries: words(text, open, close, firstLine) };
+}
 
+/** A word of the array as a user: its name (trimmed, NFC) and whether it ends in `:admin`. */
+export function entryUser(word: string): User {
+  const admin = /:admin$/i.test(word);
+  return { name: (admin ? word.slice(0, -":admin".length) : word).trim().normalize("NFC"), admin };
+}
+
+/** A name as the users list compares it: trimmed, NFC, case-insensitive. */
+export function nameKey(name: string): string {
+  return name.trim().normalize("NFC").toLocaleLowerCase();
+}
+
+export function parseUsersFile(text: string): ParsedUsers {
   const users: User[] = [];
   const warnings: string[] = [];
   const seen = new Set<string>();
-  for (const { word, line } of words(text.slice(open, close), firstLine)) {
-    const admin = /:admin$/i.test(word);
-    const name = (admin ? word.slice(0, -":admin".length) : word).trim().normalize("NFC");
+  for (const { word, line } of locateUsersArray(text).entries) {
+    const { name, admin } = entryUser(word);
     const problem = nameProblem(name);
     if (problem) {
       warnings.push(`Users file line ${line}: "${printable(name)}" was skipped because ${problem}.`);
       continue;
     }
-    const key = name.toLocaleLowerCase();
+    const key = nameKey(name);
     if (seen.has(key)) {
       warnings.push(`Users file line ${line}: "${name}" is listed twice; the first entry is kept.`);
       continue;
@@ -157,6 +187,6 @@ function printable(text: string): string {
 
 /** Finds the user a request names: trimmed, case-insensitive. */
 export function findUser(users: readonly User[], requested: string): User | undefined {
-  const key = requested.trim().normalize("NFC").toLocaleLowerCase();
-  return users.find((user) => user.name.toLocaleLowerCase() === key);
+  const key = nameKey(requested);
+  return users.find((user) => nameKey(user.name) === key);
 }

@@ -34,6 +34,7 @@ export class UserStore {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> = Promise.resolve();
+  private stopped = false;
   /** Bumped on every successful reload; tests and the page can watch it. */
   version = 0;
 
@@ -74,12 +75,16 @@ export class UserStore {
   private readonly polled = () => this.schedule();
 
   async stop(): Promise<void> {
+    this.stopped = true;
     unwatchFile(this.options.file, this.polled);
     clearTimeout(this.timer);
     await this.watcher?.close();
+    // A reload under way (after an edit from the page) ends before the studio is gone.
+    await this.loading;
   }
 
   private schedule(): void {
+    if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.reload(), this.options.debounceMs ?? 150);
   }
@@ -105,6 +110,7 @@ export class UserStore {
       logger.warn({ file }, this.fileError);
       return;
     }
+    if (this.stopped) return;
     try {
       const parsed = parseUsersFile(text);
       await this.createOutputFolders(parsed.users);

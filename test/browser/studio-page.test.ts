@@ -3,141 +3,25 @@
  * another artist sees, admin mode with a job and its output, a crash, the output view's scrolling, a phone
  * sized screen, and no console errors or CSP violations anywhere.
  */
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import { once } from "node:events";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { collectProblems, hasChromium, launchBrowser } from "../helpers/browser.js";
+import { describe, expect, it } from "vitest";
+import { hasChromium } from "../helpers/browser.js";
+import { install, jobMode, standinMode } from "../helpers/studio.js";
 import {
-  install,
-  jobMode,
-  removeDirs,
-  standinMode,
-  startTestStudio,
-  type TestStudio,
-} from "../helpers/studio.js";
+  card,
+  newPage,
+  noHorizontalScroll,
+  openPage,
+  pick,
+  problemsOf,
+  serve,
+  shot,
+  terminalText,
+  useBrowser,
+  waitForOutput,
+  waitState,
+} from "./page.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-/** Screenshots of the main states go to docs/ with SCREENSHOTS=1 (`SCREENSHOTS=1 npm test`), else to a temp folder. */
-const DOCS =
-  process.env.SCREENSHOTS === "1"
-    ? path.join(ROOT, "docs")
-    : mkdtempSync(path.join(os.tmpdir(), "studio-shots-"));
-const DESKTOP = { width: 1280, height: 860 };
-
-interface Served {
-  s: TestStudio;
-  server: Server;
-  base: string;
-  contexts: BrowserContext[];
-  problems: string[][];
-}
-
-let browser: Browser;
-const served: Served[] = [];
-
-async function serve(options: Parameters<typeof startTestStudio>[0] = {}): Promise<Served> {
-  const s = await startTestStudio(options);
-  const server = s.app.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  const entry: Served = { s, server, base: `http://127.0.0.1:${port}`, contexts: [], problems: [] };
-  served.push(entry);
-  return entry;
-}
-
-/** Collects console errors and page errors, and reports every CSP violation as a console error. */
-async function watch(entry: Served, page: Page): Promise<void> {
-  const problems = collectProblems(page);
-  entry.problems.push(problems);
-  page.on("console", (message) => {
-    if (message.type() === "warning" && /Content Security Policy|Refused to/i.test(message.text())) {
-      problems.push(`csp: ${message.text()}`);
-    }
-  });
-  await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (event) => {
-      console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
-    });
-  });
-}
-
-/** A fresh browser (own cookies) on the studio page; its problems are checked after each test. */
-async function openPage(entry: Served, viewport = DESKTOP): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  entry.contexts.push(context);
-  const page = await context.newPage();
-  await watch(entry, page);
-  await page.goto(entry.base);
-  await page.locator('.tool-card[data-tool-id="comfy-ui"] .tool-actions').waitFor();
-  return page;
-}
-
-const card = (page: Page, id = "comfy-ui") => page.locator(`.tool-card[data-tool-id="${id}"]`);
-
-async function pick(page: Page, name: string): Promise<void> {
-  await page.selectOption("#artist", name);
-  await page.waitForFunction((artist) => document.body.dataset.artist === artist, name);
-}
-
-async function waitState(page: Page, state: string, id = "comfy-ui", timeout = 15_000): Promise<void> {
-  await page.locator(`.tool-card[data-tool-id="${id}"][data-state="${state}"]`).waitFor({ timeout });
-}
-
-async function terminalText(page: Page): Promise<string> {
-  return (await page.locator("#terminal").textContent()) ?? "";
-}
-
-async function waitForOutput(page: Page, text: string, timeout = 15_000): Promise<void> {
-  await page.waitForFunction(
-    (wanted) => (document.getElementById("terminal")?.textContent ?? "").includes(wanted),
-    text,
-    { timeout },
-  );
-}
-
-async function noHorizontalScroll(page: Page): Promise<void> {
-  const { scroll, width } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    width: document.documentElement.clientWidth,
-  }));
-  expect(scroll).toBeLessThanOrEqual(width);
-}
-
-/** Expected refusals (a wrong password on purpose) make the browser log the status; those are fine. */
-function problemsOf(entry: Served, allow: RegExp[] = []): string[] {
-  return entry.problems.flat().filter((problem) => !allow.some((pattern) => pattern.test(problem)));
-}
-
-beforeAll(async () => {
-  await execa("npx", ["tsc", "-p", "server/public/tsconfig.json"], { cwd: ROOT });
-  if (hasChromium) browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (const entry of served.splice(0)) {
-    for (const context of entry.contexts) await context.close().catch(() => undefined);
-    for (const supervisor of entry.s.studio.manager.all()) await supervisor.stop("test clean-up");
-    for (const job of entry.s.studio.jobs.list()) {
-      if (job.status === "queued" || job.status === "running")
-        await entry.s.studio.jobs.cancel(job.job_id, "test clean-up");
-    }
-    entry.server.closeAllConnections();
-    await new Promise((resolve) => entry.server.close(resolve));
-    await entry.s.close();
-    removeDirs(entry.s.dirs);
-  }
-});
+useBrowser();
 
 describe.skipIf(!hasChromium)("the studio page", () => {
   it("picks a name, starts ComfyUI, opens it; another artist sees it in use and cannot stop it", async () => {
@@ -159,7 +43,7 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     await expect(start.isDisabled()).resolves.toBe(true);
     expect(await card(page).locator(".tool-note").textContent()).toMatch(/Pick your name/);
     await expect(page.locator("#pick-hint").isVisible()).resolves.toBe(true);
-    await page.screenshot({ path: path.join(DOCS, "picker.png") });
+    await shot(page, "picker");
 
     await pick(page, "Rosa Macak Cizmesija");
     await page.locator("#pick-hint").waitFor({ state: "hidden" });
@@ -182,7 +66,7 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     // Starting a tool makes the output follow it.
     await waitForOutput(page, `listening on ${entry.s.studio.manager.get("comfy-ui")!.targetPort}`);
     expect(await page.locator("#log-source-title").textContent()).toBe("ComfyUI log");
-    await page.screenshot({ path: path.join(DOCS, "running.png") });
+    await shot(page, "running");
 
     // The choice lives in the session: a reload keeps the name.
     await page.reload();
@@ -271,13 +155,16 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     await page.locator("#admin-panel").waitFor();
     expect(await page.getByRole("switch", { name: "Admin mode" }).isChecked()).toBe(true);
 
-    // Reinstall asks first and says what is kept; cancelling does nothing.
+    // Not installed: there is nothing to update or reinstall yet, and no ComfyUI to put custom nodes in.
     const comfyRow = page.locator(".admin-tool", { hasText: "ComfyUI" });
-    await comfyRow.getByRole("button", { name: "Reinstall ComfyUI", exact: true }).click();
-    await page.locator("#confirm-dialog").waitFor();
-    expect(await page.locator("#confirm-body").textContent()).toMatch(/Kept: outputs/);
-    await page.locator("#confirm-cancel").click();
-    await page.locator("#confirm-dialog").waitFor({ state: "hidden" });
+    const reinstall = comfyRow.getByRole("button", { name: "Reinstall ComfyUI", exact: true });
+    expect(await reinstall.isDisabled()).toBe(true);
+    expect(await comfyRow.getByRole("button", { name: "Update ComfyUI", exact: true }).isDisabled()).toBe(
+      true,
+    );
+    await page.locator("#nodes-summary").filter({ hasText: "0 of 2 installed" }).waitFor();
+    expect(await page.getByRole("button", { name: "Install all" }).isDisabled()).toBe(true);
+    expect(await page.locator("#nodes-host").textContent()).toMatch(/Install ComfyUI first/);
 
     await comfyRow.getByRole("button", { name: "Install ComfyUI", exact: true }).click();
     await waitForOutput(page, "step 3 of 3");
@@ -299,7 +186,18 @@ describe.skipIf(!hasChromium)("the studio page", () => {
       .locator("#nodes-summary")
       .filter({ hasText: /installed|No custom nodes/ })
       .waitFor();
-    await page.screenshot({ path: path.join(DOCS, "admin.png"), fullPage: true });
+    await shot(page, "admin", { fullPage: true });
+
+    // Installed now: Reinstall asks first and says what is kept; cancelling does nothing.
+    await page.waitForFunction(
+      () => !(document.querySelector('button[aria-label="Reinstall ComfyUI"]') as HTMLButtonElement).disabled,
+    );
+    await reinstall.click();
+    await page.locator("#confirm-dialog").waitFor();
+    expect(await page.locator("#confirm-body").textContent()).toMatch(/Kept: outputs/);
+    await page.locator("#confirm-cancel").click();
+    await page.locator("#confirm-dialog").waitFor({ state: "hidden" });
+    await page.locator("#nodes-host").waitFor({ state: "hidden" });
 
     // Custom nodes: the list with its marks, and Install all as a job.
     expect(await page.locator("#nodes-summary").textContent()).toBe("0 of 2 installed");
@@ -533,7 +431,7 @@ describe.skipIf(!hasChromium)("the studio page", () => {
     expect(await page.locator(".model-set", { hasText: "SDXL" }).locator(".set-count").textContent()).toBe(
       "All 2 files",
     );
-    const download = page.getByRole("button", { name: /^Download/ });
+    const download = page.locator("#models-download");
     expect(await download.isDisabled()).toBe(true);
     for (const id of ["#hf-token", "#civitai-token"]) {
       expect(await page.locator(id).getAttribute("type")).toBe("password");
@@ -572,10 +470,7 @@ describe.skipIf(!hasChromium)("the studio page", () => {
 
   it("asks for the studio password when one is set, and logs out", async () => {
     const entry = await serve({ env: { STUDIO_PASSWORD: "let-me-in" } });
-    const context = await browser.newContext({ viewport: DESKTOP });
-    entry.contexts.push(context);
-    const page = await context.newPage();
-    await watch(entry, page);
+    const page = await newPage(entry);
     await page.goto(entry.base);
     await page.getByLabel("Studio password").fill("nope");
     await page.getByRole("button", { name: "Log in" }).click();
