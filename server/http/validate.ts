@@ -8,7 +8,8 @@
 import { z } from "zod";
 import { badRequest } from "../util/errors.js";
 
-const text = (name: string, max: number) =>
+/** A text field of at most `max` characters, without NUL; messages name the field. */
+export const text = (name: string, max = 200) =>
   z
     .string({ error: `${name} must be a string` })
     .max(max, { error: `${name} is longer than ${max} characters` })
@@ -53,6 +54,16 @@ export const LogsQuery = z.object({
     .optional(),
 });
 
+/** The value at `path` inside `root` (undefined when any step is missing). */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = root;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
 /** Parses `value` with `schema`, or throws a 400 naming the first problem. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   if (value === undefined || value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -63,9 +74,7 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join(".") || "body";
-  const message =
-    issue?.code === "invalid_type" && issue.input === undefined
-      ? `${field} is missing`
-      : (issue?.message ?? "invalid");
+  const missing = issue?.code === "invalid_type" && valueAt(value, issue.path) === undefined;
+  const message = missing ? `${field} is missing` : (issue?.message ?? "invalid");
   throw badRequest(`Invalid request: ${message}.`);
 }

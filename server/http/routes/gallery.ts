@@ -8,12 +8,7 @@ import { streamZip } from "../../gallery/zip.js";
 import type { Studio } from "../../studio.js";
 import { route } from "../middleware.js";
 import { requireArtist, who } from "../session.js";
-import { parse } from "../validate.js";
-
-const text = (name: string, max: number) =>
-  z
-    .string({ error: `${name} must be given once, as text` })
-    .max(max, { error: `${name} is longer than ${max} characters` });
+import { parse, text } from "../validate.js";
 
 const artist = text("artist", 200).optional();
 const ListQuery = z.object({

@@ -6,10 +6,8 @@ import { USERS_ACTIONS, UsersEditor, type UsersAction } from "../../users/editor
 import type { User } from "../../users/parse.js";
 import { route } from "../middleware.js";
 import { requireAdminMode } from "../session.js";
-import { parse } from "../validate.js";
+import { parse, text } from "../validate.js";
 
-const text = (name: string) =>
-  z.string({ error: `${name} must be text` }).max(200, { error: `${name} is longer than 200 characters` });
 const flag = (name: string) => z.boolean({ error: `${name} must be true or false` });
 
 const UsersActionBody = z
