@@ -6,6 +6,8 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   tools: () => import("./tools.js"),
   "logs-load": () => import("./logs-load.js"),
   download: () => import("./download.js"),
+  jobs: () => import("./jobs.js"),
+  sessions: () => import("./sessions.js"),
 };
 
 const wanted = process.argv.slice(2);

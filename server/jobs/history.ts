@@ -39,12 +39,13 @@ export class JobHistory {
     private readonly logs: LogStore,
     private readonly logger: Logger,
     private readonly keep = KEEP_JOBS,
+    saveDelayMs = SAVE_DELAY_MS,
   ) {
     this.file = new JsonFile(path.join(stateDir, "jobs.json"), { validate: parseWith(JobsStateSchema) });
     this.saver = new Saver(this.file, () => ({ version: 1, jobs: this.jobs }), {
       what: "jobs.json",
       logger,
-      delayMs: SAVE_DELAY_MS,
+      delayMs: saveDelayMs,
     });
   }
 

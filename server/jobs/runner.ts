@@ -53,6 +53,8 @@ export interface JobRunnerOptions {
   logger: Logger;
   /** How many ended jobs are kept. */
   keep?: number;
+  /** How long job changes are gathered before jobs.json is written (see jobs/history.ts). */
+  saveDelayMs?: number;
 }
 
 interface Running {
@@ -70,7 +72,13 @@ export class JobRunner {
   private closed = false;
 
   constructor(private readonly options: JobRunnerOptions) {
-    this.history = new JobHistory(options.config.stateDir, options.logs, options.logger, options.keep);
+    this.history = new JobHistory(
+      options.config.stateDir,
+      options.logs,
+      options.logger,
+      options.keep,
+      options.saveDelayMs,
+    );
   }
 
   private get ladder() {
