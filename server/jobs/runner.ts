@@ -26,6 +26,8 @@ import { failureReason } from "./reason.js";
 
 /** The environment variable that carries a job's id to its processes. */
 export const JOB_MARKER = "STUDIO_JOB_ID";
+/** The environment variable every job process of a studio carries: its state folder. */
+export const JOBS_TAG = "STUDIO_JOBS_OF";
 
 export { publicJob, type JobKind, type JobRecord, type JobStatus };
 
@@ -86,7 +88,13 @@ export class JobRunner {
   }
 
   private newProcess(): ManagedProcess {
-    return new ManagedProcess({ marker: JOB_MARKER, ladder: this.ladder, foreignPollMs: 500 });
+    return new ManagedProcess({
+      marker: JOB_MARKER,
+      ladder: this.ladder,
+      foreignPollMs: 500,
+      // Every job of this studio (its state folder) carries it.
+      tag: { name: JOBS_TAG, value: this.options.config.stateDir },
+    });
   }
 
   get warnings(): string[] {
@@ -120,10 +128,15 @@ export class JobRunner {
 
   async load(): Promise<void> {
     const now = new Date().toISOString();
+    // No job outlives the studio: whatever a job of this studio left running (found by the tag its
+    // processes carry, whether or not jobs.json had caught up with it) is ended first.
+    const leftovers = this.newProcess();
+    if (leftovers.loadState(null)) {
+      const { killed } = await leftovers.stop();
+      this.options.logger.warn({ killed }, "processes of jobs from before the restart were ended");
+    }
     for (const job of await this.history.read()) {
       if (job.status === "running") {
-        const proc = this.newProcess();
-        if (proc.loadState({ ...job, run_id: job.run_id ?? job.job_id })) await proc.stop();
         Object.assign(job, EMPTY_PROCESS, {
           status: "failed",
           ended_at: now,
@@ -243,9 +256,9 @@ export class JobRunner {
     const { config } = this.options;
     const proc = this.newProcess();
     running.proc = proc;
-    // The job id marks its processes, so a studio that dies before saving their pid still finds them.
+    // The job id and the studio's tag mark its processes: a studio that dies at any moment finds them at its
+    // next start without jobs.json having to be written first.
     Object.assign(job, proc.prepare(job.job_id));
-    await this.history.flush();
     if (running.cancelledBy !== null) return this.cancelled(job, running, null);
     Object.assign(
       job,
@@ -257,7 +270,7 @@ export class JobRunner {
         logFile: log.file,
       }),
     );
-    void this.history.flush();
+    this.history.changed();
     const exit = await proc.exited!;
     if (running.cancelledBy !== null) return this.cancelled(job, running, exit.exitCode);
     if (exit.exitCode === 0) {
