@@ -13,11 +13,11 @@ export async function stopAsking(
   try {
     return await postJson<Answer>("/stop_session", { tool_id: tool.tool_id });
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 409 || typeof error.fields.queued !== "number")
+    if (!(error instanceof ApiError) || error.status !== 409 || typeof error.body.queued !== "number")
       throw error;
-    const by = Array.isArray(error.fields.by) ? (error.fields.by as unknown[]).map(String) : [];
+    const by = Array.isArray(error.body.by) ? (error.body.by as unknown[]).map(String) : [];
     const ok = await confirm({
-      title: `Stop ${tool.name} with ${error.fields.queued} queued?`,
+      title: `Stop ${tool.name} with ${error.body.queued} queued?`,
       body: `${error.message}${by.length ? ` Queued by ${by.join(", ")}.` : ""} Their prompts are lost when it stops.`,
       confirm: "Stop anyway",
       danger: true,
