@@ -13,16 +13,15 @@
 import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { Logger } from "pino";
 import type { JobKind, JobStatus } from "../api.js";
-import type { Config } from "../config.js";
-import type { LogFile, LogStore } from "../logs/logfile.js";
+import type { LogFile } from "../logs/logfile.js";
 import { ladderSettings } from "../process/ladder.js";
 import { EMPTY_PROCESS, ManagedProcess } from "../process/managed.js";
 import { childEnv } from "../tools/env.js";
 import { notFound } from "../util/errors.js";
 import { isPending, JobHistory, publicJob, type JobRecord } from "./history.js";
 import { failureReason } from "./reason.js";
+import type { JobRequest, JobRunnerOptions, JobWork, Running, TaskContext } from "./types.js";
 
 /** The environment variable that carries a job's id to its processes. */
 export const JOB_MARKER = "STUDIO_JOB_ID";
@@ -30,42 +29,7 @@ export const JOB_MARKER = "STUDIO_JOB_ID";
 export const JOBS_TAG = "STUDIO_JOBS_OF";
 
 export { publicJob, type JobKind, type JobRecord, type JobStatus };
-
-export interface TaskContext {
-  log: (line: string) => void;
-  signal: AbortSignal;
-  job: Readonly<JobRecord>;
-}
-
-export type JobWork = { script: string; args?: string[] } | { task: (context: TaskContext) => Promise<void> };
-
-export interface JobRequest {
-  kind: JobKind;
-  target: string;
-  action: string;
-  requestedBy: string;
-  work: JobWork;
-  /** Checked again just before the job runs; a string is the reason it must not run now. */
-  precondition?: () => string | null;
-}
-
-export interface JobRunnerOptions {
-  config: Config;
-  logs: LogStore;
-  logger: Logger;
-  /** How many ended jobs are kept. */
-  keep?: number;
-  /** How long job changes are gathered before jobs.json is written (see jobs/history.ts). */
-  saveDelayMs?: number;
-}
-
-interface Running {
-  id: string;
-  proc: ManagedProcess | null;
-  controller: AbortController;
-  cancelledBy: string | null;
-  done: Promise<void>;
-}
+export type { JobRequest, JobRunnerOptions, JobWork, TaskContext };
 
 export class JobRunner {
   private readonly history: JobHistory;

@@ -11,17 +11,15 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { Logger } from "pino";
 import { ACTIVE_STATES, type ToolState } from "../api.js";
-import type { Config } from "../config.js";
-import type { LogFile } from "../logs/logfile.js";
-import { waitUntil, type StopLadder } from "../process/ladder.js";
+import { waitUntil } from "../process/ladder.js";
 import { EMPTY_PROCESS, ManagedProcess } from "../process/managed.js";
 import type { ExitInfo } from "../process/spawn.js";
 import type { ToolRecord } from "../state/schemas.js";
 import { conflict } from "../util/errors.js";
 import { readableFileProblem as scriptProblem } from "@comfystudio/kit/paths";
 import { childEnv } from "./env.js";
+import { EMPTY_RECORD, INSTANCE_TAG, TOOL_MARKER, type SupervisorDeps } from "./instance.js";
 import { isInstalled, notInstalledMessage, outputRoot, scriptPath } from "./paths.js";
 import { freeLoopbackPort, isPortTaken, probe } from "./readiness.js";
 import type { ToolDefinition } from "./registry.js";
@@ -29,57 +27,13 @@ import { tailLines } from "../logs/tail.js";
 import { toolToken } from "./token.js";
 
 export type { ToolRecord, ToolState };
-
-/** The environment variable that marks every process of a tool's run (see process/managed.ts). */
-export const TOOL_MARKER = "STUDIO_RUN_ID";
-/** The environment variable that names the tool instance a process belongs to (`{tool_id}@{index}@{STATE_DIR}`). */
-export const INSTANCE_TAG = "STUDIO_TOOL_INSTANCE";
-
-export interface SupervisorSettings {
-  /** How often a TCP connect is tried while a starting tool does not listen yet (0: HTTP probes only). */
-  listenCheckMs: number;
-  /** How often readiness is probed over HTTP once the tool listens. */
-  readyIntervalMs: number;
-  /** How often a taken-back process (not our child) is checked for life. */
-  foreignPollMs: number;
-  ladder: StopLadder;
-}
-
-export interface SupervisorDeps {
-  config: Config;
-  log: LogFile;
-  logger: Logger;
-  settings: SupervisorSettings;
-  /** The GPU this instance is pinned to (CUDA_VISIBLE_DEVICES), or null. */
-  gpu: number | null;
-  /** The instance's index among the tool's instances. */
-  index: number;
-  /** Called after every change of the record. */
-  onChange: () => void;
-  /** Saves state.json now: awaited before a spawn, so a crash at any moment finds the run again. */
-  persist: () => Promise<void>;
-  /** Work a start needs first (ComfyUI's users file, see gateway/comfy-users.ts). */
-  beforeStart?: () => Promise<void>;
-  /** Signs the tool's own token (registry `upstreamToken`). */
-  secret?: string;
-  /** Why a crash happened, from the end of its log (GPU memory, disk), or null. */
-  explain?: (tail: string) => Promise<string | null>;
-}
-
-export const EMPTY_RECORD: ToolRecord = {
-  ...EMPTY_PROCESS,
-  state: "stopped",
-  owner: null,
-  internal_port: null,
-  gpu: null,
-  started_at: null,
-  ended_at: null,
-  exit_code: null,
-  signal: null,
-  message: null,
-  log_tail: null,
-  last_activity_at: null,
-};
+export {
+  EMPTY_RECORD,
+  INSTANCE_TAG,
+  TOOL_MARKER,
+  type SupervisorDeps,
+  type SupervisorSettings,
+} from "./instance.js";
 
 export class ToolSupervisor {
   private rec: ToolRecord;
