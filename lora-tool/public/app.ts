@@ -7,22 +7,17 @@ import {
   getJson,
   imageUrl,
   postJson,
-  uploadFiles,
   type CaptionStats,
   type DatasetDetail,
   type DatasetSummary,
   type RunStatus,
-  type UploadAnswer,
 } from "./api.js";
 import { AutoCaptionPanel } from "./autocaption-panel.js";
 import { busy, byId, plural, setStatus, showError } from "./dom.js";
 import { messageOf } from "./kit/web/api.js";
 import { formatBytes } from "./kit/web/format.js";
 import { ImageGrid } from "./grid.js";
-
-const MAX_FILE_BYTES = 50 * 1024 * 1024;
-const BATCH_FILES = 20;
-const BATCH_BYTES = 200 * 1024 * 1024;
+import { bindUploads } from "./uploads.js";
 
 const el = {
   createForm: byId("create-form", HTMLFormElement),
@@ -360,112 +355,23 @@ async function deleteImage(image: string): Promise<void> {
 
 // ---- uploads ----
 
-function batches(files: readonly File[]): File[][] {
-  const result: File[][] = [];
-  let batch: File[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    if (batch.length > 0 && (batch.length >= BATCH_FILES || bytes + file.size > BATCH_BYTES)) {
-      result.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(file);
-    bytes += file.size;
-  }
-  if (batch.length > 0) result.push(batch);
-  return result;
-}
-
-function listRefused(items: readonly string[]): void {
-  el.uploadErrors.replaceChildren(
-    ...items.map((text) => {
-      const item = document.createElement("li");
-      item.textContent = text;
-      return item;
-    }),
-  );
-}
-
-async function uploadAll(files: readonly File[]): Promise<void> {
-  const dataset = current;
-  if (!dataset || files.length === 0) return;
-  const refused: string[] = [];
-  const sendable = files.filter((file) => {
-    if (file.size <= MAX_FILE_BYTES) return true;
-    refused.push(`"${file.name}" is larger than 50 MB.`);
-    return false;
-  });
-  const totalBytes = sendable.reduce((sum, file) => sum + file.size, 0) || 1;
-  let sentBytes = 0;
-  let added = 0;
-  el.uploadProgress.hidden = false;
-  el.uploadProgress.value = 0;
-  listRefused(refused);
-  el.pickFiles.disabled = true;
-  try {
-    for (const batch of batches(sendable)) {
-      const batchBytes = batch.reduce((sum, file) => sum + file.size, 0);
-      setStatus(el.uploadStatus, `Uploading ${plural(sendable.length, "file")}…`);
-      let answer: UploadAnswer;
-      try {
-        answer = await uploadFiles(datasetUrl(dataset, "/images"), batch, (fraction) => {
-          el.uploadProgress.value = ((sentBytes + fraction * batchBytes) / totalBytes) * 100;
-        });
-      } catch (error) {
-        refused.push(messageOf(error));
-        listRefused(refused);
-        break;
-      }
-      sentBytes += batchBytes;
-      added += answer.added?.length ?? 0;
-      if (answer.rejected && answer.rejected.length > 0) {
-        refused.push(...answer.rejected.map((item) => `"${item.name}" ${item.message}.`));
-      } else if (!answer.success) {
-        refused.push(answer.message);
-      }
-      listRefused(refused);
+bindUploads(
+  {
+    dropzone: el.dropzone,
+    pickFiles: el.pickFiles,
+    fileInput: el.fileInput,
+    progress: el.uploadProgress,
+    status: el.uploadStatus,
+    errors: el.uploadErrors,
+  },
+  {
+    dataset: () => current,
+    uploaded: async (dataset) => {
       if (current === dataset) await loadDataset(dataset);
-    }
-  } finally {
-    el.pickFiles.disabled = false;
-    el.uploadProgress.hidden = true;
-    el.fileInput.value = "";
-  }
-  setStatus(
-    el.uploadStatus,
-    `Added ${plural(added, "image")}${refused.length ? `; ${refused.length} refused (see below)` : ""}.`,
-    added > 0 && refused.length === 0,
-  );
-  void refreshList();
-}
-
-el.pickFiles.addEventListener("click", () => el.fileInput.click());
-el.fileInput.addEventListener("change", () => void uploadAll([...(el.fileInput.files ?? [])]));
-
-let dragDepth = 0;
-el.dropzone.addEventListener("dragenter", (event) => {
-  event.preventDefault();
-  dragDepth++;
-  el.dropzone.classList.add("dragging");
-});
-el.dropzone.addEventListener("dragover", (event) => {
-  event.preventDefault();
-  if (event.dataTransfer) event.dataTransfer.dropEffect = "copy";
-});
-el.dropzone.addEventListener("dragleave", () => {
-  dragDepth = Math.max(0, dragDepth - 1);
-  if (dragDepth === 0) el.dropzone.classList.remove("dragging");
-});
-el.dropzone.addEventListener("drop", (event) => {
-  event.preventDefault();
-  dragDepth = 0;
-  el.dropzone.classList.remove("dragging");
-  void uploadAll([...(event.dataTransfer?.files ?? [])]);
-});
-// A file dropped beside the drop zone must not replace the page.
-window.addEventListener("dragover", (event) => event.preventDefault());
-window.addEventListener("drop", (event) => event.preventDefault());
+    },
+    finished: () => void refreshList(),
+  },
+);
 
 // ---- set-wide caption edits ----
 

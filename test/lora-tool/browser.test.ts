@@ -136,6 +136,14 @@ describe.skipIf(!hasChromium)("the LoRA-Tool page in a browser", () => {
     await page.goto(`${base}/#cats`);
     await page.locator(".card").nth(1).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    // The images come right after the uploads, before the auto-caption settings.
+    const top = (heading: string) =>
+      page.evaluate(
+        (id) => document.querySelector(`[aria-labelledby="${id}"]`)!.getBoundingClientRect().top,
+        heading,
+      );
+    expect(await top("images-heading")).toBeLessThan(await top("auto-heading"));
+    expect(await top("images-heading")).toBeLessThan(await top("stats-heading"));
 
     // The first Tab reaches the skip link, with a visible focus ring.
     await page.keyboard.press("Tab");
