@@ -6,7 +6,13 @@
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { createProxyMiddleware, fixRequestBody, type RequestHandler } from "http-proxy-middleware";
+import {
+  createProxyMiddleware,
+  debugProxyErrorsPlugin,
+  fixRequestBody,
+  proxyEventsPlugin,
+  type RequestHandler,
+} from "http-proxy-middleware";
 import type { Logger } from "pino";
 import { sendJson, sendPage, wantsHtml } from "./pages.js";
 
@@ -68,7 +74,10 @@ export function createForwarder(options: ForwarderOptions): RequestHandler {
     xfwd: false,
     ws: false,
     proxyTimeout: options.upstreamIdleMs,
+    // Not the default logger (it would log URLs with keys) nor its error page: the `on` handlers below, and
+    // the guard that ends an upstream answer when the client is gone.
     ejectPlugins: true,
+    plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
     on: {
       proxyReq: (proxyReq, req) => {
         applyHeaders(proxyReq, req);

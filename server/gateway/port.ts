@@ -180,6 +180,8 @@ export class ToolPort {
       res.end();
       return;
     }
+    // Who is not known gets JSON (a browser navigation was redirected above); the rest a page or JSON.
+    if (decision.status === 401) return sendJson(res, 401, { success: false, message: decision.sentence });
     sendRefusal(
       req,
       res,
