@@ -239,6 +239,8 @@ export class ToolPort {
         }
         (req as IncomingMessage & { body?: unknown }).body = rewritePrompt(body, who.artist);
         req.headers["content-type"] = "application/json";
+        // The rewritten body goes with its own Content-Length, never also chunked.
+        delete req.headers["transfer-encoding"];
       }
       const headers = await this.headers(req, decision);
       if (decision.renew && who.artist) res.setHeader("Set-Cookie", this.cookie(who.artist, req));
