@@ -108,7 +108,7 @@ describe("API keys", () => {
     const { s, key } = await withKey();
     const origin = toolOrigin(s, "comfy-ui");
     const other = `csk_${"A".repeat(43)}`;
-    const refused = [
+    const refused: { label: string; url: string; headers: Record<string, string> }[] = [
       { label: "nothing", url: `${origin}/queue`, headers: {} },
       { label: "an unknown key as prefix", url: `${origin}/k/${other}/queue`, headers: {} },
       { label: "a malformed prefix", url: `${origin}/k/nope/queue`, headers: {} },
