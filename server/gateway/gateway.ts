@@ -6,7 +6,6 @@
  */
 import http from "node:http";
 import type { Socket } from "node:net";
-import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { portHolder } from "./holder.js";
 import { ToolPort, type PortDeps } from "./port.js";

@@ -254,6 +254,8 @@ export class ToolPort {
     } catch (error) {
       if (error instanceof StudioError)
         return sendJson(res, error.status, { success: false, message: error.message });
+      // The client left while its prompt was being read: nobody to answer, nothing went wrong here.
+      if ((error as NodeJS.ErrnoException).code === "ECONNABORTED") return;
       const status = (error as { status?: number }).status;
       if (status === 413)
         return sendJson(res, 413, { success: false, message: "The prompt is larger than 32 MiB." });

@@ -32,7 +32,8 @@ export function countMessages(socket: Socket, onMessage: () => void): void {
     receiver.removeAllListeners();
   };
   const feed = (chunk: Buffer) => {
-    if (counting) receiver.write(chunk);
+    // A copy: the parser unmasks payloads in place, and the same bytes go on to the tool.
+    if (counting) receiver.write(Buffer.from(chunk));
   };
   receiver.on("message", onMessage);
   receiver.on("error", stop);
