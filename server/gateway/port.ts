@@ -66,11 +66,17 @@ const isSecure = (req: IncomingMessage) =>
     .split(",")[0]!
     .trim() === "https" || Boolean((req.socket as { encrypted?: boolean }).encrypted);
 
-/** A person or a script doing something, not an open tab polling (see gateway/activity.ts). */
-const isActivity = (req: IncomingMessage) =>
-  (req.method !== "GET" && req.method !== "HEAD") ||
-  req.headers["sec-fetch-mode"] === "navigate" ||
-  req.headers["sec-fetch-site"] === undefined;
+/**
+ * A person or a script doing something, not an open tab polling (see gateway/activity.ts): any change, a
+ * navigation, or a request without fetch metadata (a script). A page's own GET (Sec-Fetch-Mode cors,
+ * no-cors, same-origin) is presence only, whether or not Sec-Fetch-Site came with it.
+ */
+function isActivity(req: IncomingMessage): boolean {
+  if (req.method !== "GET" && req.method !== "HEAD") return true;
+  const mode = req.headers["sec-fetch-mode"];
+  if (mode !== undefined) return mode === "navigate";
+  return req.headers["sec-fetch-site"] === undefined;
+}
 
 export class ToolPort {
   private readonly access: AccessDeps;
