@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   tools: () => import("./tools.js"),
   "logs-load": () => import("./logs-load.js"),
   download: () => import("./download.js"),
+  gateway: () => import("./gateway.js"),
 };
 
 const wanted = process.argv.slice(2);

@@ -264,7 +264,7 @@ describe("a tool that accepts and never answers", () => {
     const origin = `http://127.0.0.1:${s.config.toolPorts["lora-tool"]}`;
     const started = Date.now();
     const script = await fetch(`${origin}/_standin/hang`, { signal: AbortSignal.timeout(5_000) });
-    expect(script.status).toBe(504);
+    expect(script.status, await script.clone().text()).toBe(504);
     expect(await script.json()).toEqual({ success: false, message: "LoRA-Tool did not answer in time." });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     const page = await fetch(`${origin}/_standin/hang`, {
