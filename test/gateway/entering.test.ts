@@ -169,6 +169,25 @@ describe("entering a tool through /open", () => {
     expect((await fetch(`${toolOrigin(s, "comfy-ui")}/x`, { headers: { cookie } })).status).toBe(200);
   });
 
+  it("the tool gets its own cookies, never the studio's session or tool cookies", async () => {
+    const s = await studio(withPassword);
+    const rosa = await signInAs(s, ROSA, PASSWORD);
+    await runTool(rosa);
+    const { cookie } = await enter(rosa, "comfy-ui");
+    const other = `${toolCookieName(s.config.toolPorts["lora-tool"])}=x`;
+    await fetch(`${toolOrigin(s, "comfy-ui")}/cookies`, {
+      headers: { cookie: `theme=dark; comfystudio.sid=s%3Aabc; ${cookie}; ${other}; _xsrf=2|a` },
+    });
+    const seen = standinRequests(s.dirs, "comfy-ui").find((r) => r.url === "/cookies")!;
+    expect(seen.headers.cookie).toBe("theme=dark; _xsrf=2|a");
+    await fetch(`${toolOrigin(s, "comfy-ui")}/no-cookies`, {
+      headers: { cookie: `${cookie}; comfystudio.sid=x` },
+    });
+    expect(
+      standinRequests(s.dirs, "comfy-ui").find((r) => r.url === "/no-cookies")!.headers.cookie,
+    ).toBeUndefined();
+  });
+
   it("the ticket shows in no log: not the studio's, not the tool's", async () => {
     const lines: string[] = [];
     const logger = pino({ level: "trace" }, { write: (line: string) => void lines.push(line) });
