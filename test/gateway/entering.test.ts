@@ -6,7 +6,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { TICKET_PARAM } from "../../server/gateway/tickets.js";
-import { toolCookieName } from "../../server/gateway/cookies.js";
+import { makeToolCookie, TOOL_COOKIE_TTL_MS, toolCookieName } from "../../server/gateway/cookies.js";
 import { post } from "../helpers/http.js";
 import { standinRequests } from "../helpers/standin.js";
 import {
@@ -167,6 +167,31 @@ describe("entering a tool through /open", () => {
       expect(res.status, label).toBe(401);
     }
     expect((await fetch(`${toolOrigin(s, "comfy-ui")}/x`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  it("a cookie in the second half of its life is renewed on use", async () => {
+    const s = await studio(withPassword);
+    const rosa = await signInAs(s, ROSA, PASSWORD);
+    await runTool(rosa);
+    const port = s.config.toolPorts["comfy-ui"];
+    const make = (ms: number) =>
+      `${toolCookieName(port)}=${makeToolCookie(s.studio.sessionSecret, { toolId: "comfy-ui", artist: ROSA, expires: Date.now() + ms })}`;
+    const fresh = await fetch(`${toolOrigin(s, "comfy-ui")}/x`, {
+      headers: { cookie: make(TOOL_COOKIE_TTL_MS - 1000) },
+    });
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get("set-cookie")).toBeNull();
+    const old = await fetch(`${toolOrigin(s, "comfy-ui")}/x`, { headers: { cookie: make(60_000) } });
+    expect(old.status).toBe(200);
+    const renewed = old.headers.get("set-cookie")!;
+    expect(renewed).toMatch(
+      new RegExp(`^${toolCookieName(port)}=[^;]+; Max-Age=43200; Path=/; HttpOnly; SameSite=Lax$`),
+    );
+    expect(
+      (await fetch(`${toolOrigin(s, "comfy-ui")}/x`, { headers: { cookie: renewed.split(";")[0]! } })).status,
+    ).toBe(200);
+    const expired = await fetch(`${toolOrigin(s, "comfy-ui")}/x`, { headers: { cookie: make(-1) } });
+    expect(expired.status).toBe(401);
   });
 
   it("the tool gets its own cookies, never the studio's session or tool cookies", async () => {

@@ -254,10 +254,28 @@ describe("streams through the gateway", () => {
   });
 });
 
-describe("a tool that accepts and never answers", () => {
+describe("the gateway's own limits", () => {
   const studio = useGatewayStudios();
 
-  it("gets 504 after the upstream idle limit, a page for a browser, JSON for a script", async () => {
+  it("closing the studio ends the WebSockets it forwards instead of waiting for them", async () => {
+    const s = await studio();
+    const agent = await signInAs(s, ROSA);
+    await runTool(agent, "lora-tool");
+    const { cookie: toolCookie } = await enter(agent, "lora-tool");
+    const socket = await openSocket(`ws://127.0.0.1:${s.config.toolPorts["lora-tool"]}/_standin/ws`, {
+      headers: { cookie: toolCookie },
+    });
+    await waitFor(() => socket.messages[0], { what: "the tool's hello" });
+    const closing = s.studio.gateway.close();
+    const ended = await Promise.race([
+      closing.then(() => "closed"),
+      new Promise((resolve) => setTimeout(resolve, 5_000, "still waiting")),
+    ]);
+    expect(ended).toBe("closed");
+    expect(await socket.closed).toBe(1006);
+  });
+
+  it("a tool that accepts and never answers gets 504 after the upstream idle limit, a page for a browser, JSON for a script", async () => {
     const s = await studio({ upstreamIdleMs: 300 });
     const agent = await signInAs(s, ROSA);
     await runTool(agent, "lora-tool");
