@@ -85,6 +85,13 @@ export function createForwarder(options: ForwarderOptions): RequestHandler {
         proxyReq.once("timeout", () => timedOut.add(req));
       },
       proxyReqWs: (proxyReq, req) => applyHeaders(proxyReq, req),
+      proxyRes: (proxyRes, _req, res) => {
+        // The tool's own cookies would replace the gateway's renewed one: both go.
+        const ours = res.getHeader("set-cookie");
+        const theirs = proxyRes.headers["set-cookie"];
+        if (ours !== undefined && theirs)
+          proxyRes.headers["set-cookie"] = [...theirs, ...(Array.isArray(ours) ? ours : [String(ours)])];
+      },
       error: (error, req, target) => {
         const route = routes.get(req);
         const code = (error as NodeJS.ErrnoException).code;

@@ -190,6 +190,18 @@ describe("entering a tool through /open", () => {
     expect(
       (await fetch(`${toolOrigin(s, "comfy-ui")}/x`, { headers: { cookie: renewed.split(";")[0]! } })).status,
     ).toBe(200);
+    // The renewal survives an answer that sets the tool's own cookie.
+    const both = await fetch(`${toolOrigin(s, "comfy-ui")}/_standin/cookie`, {
+      headers: { cookie: make(60_000) },
+    });
+    const set = both.headers.getSetCookie();
+    expect(set).toHaveLength(2);
+    expect(set).toEqual(
+      expect.arrayContaining([
+        "standin=comfy-ui; Path=/",
+        expect.stringMatching(new RegExp(`^${toolCookieName(port)}=`)),
+      ]),
+    );
     const expired = await fetch(`${toolOrigin(s, "comfy-ui")}/x`, { headers: { cookie: make(-1) } });
     expect(expired.status).toBe(401);
   });
