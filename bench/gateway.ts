@@ -13,6 +13,7 @@
  * ```
  */
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +23,7 @@ import { TICKET_PARAM } from "../server/gateway/tickets.js";
 import { ensureBuilt, spawnStudio, type StudioProcess } from "../test/helpers/built.js";
 import { post } from "../test/helpers/http.js";
 import { peakBytes, resetPeak, rssBytes } from "../test/helpers/memory.js";
+import { freePort } from "../test/helpers/ports.js";
 import { FIXTURE_REPO, makeDirs, removeDirs } from "../test/helpers/studio.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { line, summary } from "./stats.js";
@@ -240,6 +242,18 @@ async function roundTrips(direct: Target, proxied: Target): Promise<void> {
   line("  overhead", `${spread(overhead, 3, " ms")}   goal <= 1 ms: ${verdict(median <= 1)}`);
 }
 
+/** The plainest Node proxy in front of `direct`, in a process of its own. */
+async function pipeProxy(direct: Target): Promise<{ target: Target; pid: number; stop: () => void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [UPSTREAM], {
+    env: { ...process.env, PORT: String(port), PIPE_TO: new URL(direct.origin).port },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((resolve) => child.stdout.once("data", resolve));
+  const target = { label: "pipe", origin: `http://127.0.0.1:${port}`, headers: {} };
+  return { target, pid: child.pid!, stop: () => child.kill() };
+}
+
 /** 1 GiB downloads, with the CPU each process used (the studio is a third process on the way). */
 async function downloads(
   proc: StudioProcess,
@@ -247,8 +261,24 @@ async function downloads(
   direct: Target,
   proxied: Target,
 ): Promise<void> {
-  for (const target of [direct, proxied]) await download(target, 64 * 1024 * 1024);
-  const mbps: Record<string, number[]> = { direct: [], gateway: [] };
+  const pipe = await pipeProxy(direct);
+  try {
+    await downloadRounds(proc, upstreamPid, direct, proxied, pipe);
+  } finally {
+    pipe.stop();
+  }
+}
+
+async function downloadRounds(
+  proc: StudioProcess,
+  upstreamPid: number,
+  direct: Target,
+  proxied: Target,
+  pipe: { target: Target; pid: number },
+): Promise<void> {
+  for (const target of [direct, proxied, pipe.target]) await download(target, 64 * 1024 * 1024);
+  const mbps: Record<string, number[]> = { direct: [], gateway: [], pipe: [] };
+  const pipeCpu: number[] = [];
   const studioCpu: number[] = [];
   const upstreamCpu: Record<string, number[]> = { direct: [], gateway: [] };
   const ratios: number[] = [];
@@ -266,12 +296,20 @@ async function downloads(
     mbps.direct!.push(got.direct!);
     mbps.gateway!.push(got.gateway!);
     ratios.push(got.gateway! / got.direct!);
+    const pipe0 = cpuSeconds(pipe.pid);
+    const started = performance.now();
+    mbps.pipe!.push(await download(pipe.target, GiB));
+    pipeCpu.push((100 * (cpuSeconds(pipe.pid) - pipe0)) / ((performance.now() - started) / 1000));
   }
   line(`1 GiB download, direct (${DOWNLOAD_ROUNDS} rounds)`, spread(mbps.direct!, 0, " MB/s"));
   line("1 GiB download, through the gateway", spread(mbps.gateway!, 0, " MB/s"));
   const ratio = summary(ratios).median;
   line("  gateway / direct, per round", `${spread(ratios, 2)}   goal >= 0.80: ${verdict(ratio >= 0.8)}`);
   line("  CPU of the studio while it forwards", spread(studioCpu, 0, " %"));
+  line("reference: the plainest Node proxy (two pipes)", spread(mbps.pipe!, 0, " MB/s"));
+  line("  its CPU", spread(pipeCpu, 0, " %"));
+  const ofPipe = summary(mbps.gateway!).median / summary(mbps.pipe!).median;
+  line("  gateway / plainest Node proxy (medians)", ofPipe.toFixed(2));
   line(
     "  CPU of the tool, direct / through the gateway",
     `${spread(upstreamCpu.direct!, 0, " %")} / ${spread(upstreamCpu.gateway!, 0, " %")}`,
