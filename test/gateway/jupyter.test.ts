@@ -6,12 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findRepoRoot } from "../../server/config.js";
-import { isSameProcessAlive } from "../../server/process/proc.js";
 import { post } from "../helpers/http.js";
+import { alive, processesWith } from "../helpers/processes.js";
 import { FIXTURE_REPO, makeDirs, type TestDirs } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
 import {
@@ -52,21 +52,14 @@ async function jupyterDirs(): Promise<TestDirs> {
   return dirs;
 }
 
-/** Processes whose command line mentions `text`. */
-function processesWith(text: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
+/** Tools get the studio's environment: Debian's python3 (with Jupyter Server) comes first on PATH for this test. */
+function debianPythonFirst(): void {
+  const path0 = process.env.PATH;
+  process.env.PATH = `/usr/bin:/bin:${path0 ?? ""}`;
+  onTestFinished(() => {
+    process.env.PATH = path0;
+  });
 }
-
-const alive = (pid: number) => isSameProcessAlive({ pid, pgid: pid, startTicks: null, bootId: null });
 
 /** The local addresses (hex, as /proc/net/tcp writes them) listening on `port`. */
 function listenAddresses(port: number): string[] {
@@ -123,11 +116,7 @@ describe.skipIf(!hasJupyter)(title, () => {
     "REST and a real kernel through the tool port; a stop ends the kernel too",
     { timeout: 90_000 },
     async () => {
-      const path0 = process.env.PATH;
-      process.env.PATH = `/usr/bin:/bin:${path0 ?? ""}`;
-      onTestFinished(() => {
-        process.env.PATH = path0;
-      });
+      debianPythonFirst();
       const s = await studio({ dirs: await jupyterDirs(), env: { STUDIO_PASSWORD: PASSWORD } });
       const rosa = await signInAs(s, ROSA, PASSWORD);
       const running = await runTool(rosa, "jupyter-lab");
@@ -193,11 +182,7 @@ describe.skipIf(!hasJupyter)(title, () => {
   // answers on the pod's other addresses, around the gateway. Listening on LISTEN_HOST alone also needs
   // --ServerApp.allow_remote_access=True: the gateway keeps the browser's Host, which Jupyter then refuses.
   it.fails("known defect: Jupyter Server listens on LISTEN_HOST only", { timeout: 90_000 }, async () => {
-    const path0 = process.env.PATH;
-    process.env.PATH = `/usr/bin:/bin:${path0 ?? ""}`;
-    onTestFinished(() => {
-      process.env.PATH = path0;
-    });
+    debianPythonFirst();
     const s = await studio({ dirs: await jupyterDirs() });
     const rosa = await signInAs(s, ROSA);
     await runTool(rosa, "jupyter-lab");
