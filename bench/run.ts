@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   download: () => import("./download.js"),
   jobs: () => import("./jobs.js"),
   sessions: () => import("./sessions.js"),
+  gateway: () => import("./gateway.js"),
 };
 
 const wanted = process.argv.slice(2);

@@ -5,7 +5,13 @@
  * proxy's own values are kept). A tool that is gone answers 502, one that hangs 504, never a hang.
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
-import { createProxyMiddleware, fixRequestBody, type RequestHandler } from "http-proxy-middleware";
+import {
+  createProxyMiddleware,
+  debugProxyErrorsPlugin,
+  fixRequestBody,
+  proxyEventsPlugin,
+  type RequestHandler,
+} from "http-proxy-middleware";
 import type { Logger } from "pino";
 import { sendJson, sendPage, wantsHtml } from "./pages.js";
 
@@ -67,7 +73,10 @@ export function createForwarder(options: ForwarderOptions): RequestHandler {
     xfwd: false,
     ws: false,
     proxyTimeout: options.upstreamIdleMs,
+    // Not the default logger (it would log URLs with keys) nor its error page: the `on` handlers below, and
+    // the guard that ends an upstream answer when the client is gone.
     ejectPlugins: true,
+    plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
     on: {
       proxyReq: (proxyReq, req) => {
         applyHeaders(proxyReq, req);
@@ -75,6 +84,13 @@ export function createForwarder(options: ForwarderOptions): RequestHandler {
         proxyReq.once("timeout", () => timedOut.add(req));
       },
       proxyReqWs: (proxyReq, req) => applyHeaders(proxyReq, req),
+      proxyRes: (proxyRes, _req, res) => {
+        // The tool's own cookies would replace the gateway's renewed one: both go.
+        const ours = res.getHeader("set-cookie");
+        const theirs = proxyRes.headers["set-cookie"];
+        if (ours !== undefined && theirs)
+          proxyRes.headers["set-cookie"] = [...theirs, ...(Array.isArray(ours) ? ours : [String(ours)])];
+      },
       error: (error, req, target) => {
         const route = routes.get(req);
         const code = (error as NodeJS.ErrnoException).code;

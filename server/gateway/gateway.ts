@@ -30,6 +30,7 @@ interface Listener {
 
 export class Gateway {
   private readonly listeners: Listener[] = [];
+  private readonly upgraded = new Set<Socket>();
   private closed = false;
 
   constructor(private readonly options: GatewayOptions) {
@@ -43,10 +44,12 @@ export class Gateway {
         forward,
       });
       const server = http.createServer((req, res) => void port.handle(req, res));
-      server.on(
-        "upgrade",
-        (req: http.IncomingMessage, socket: Socket, head: Buffer) => void port.upgrade(req, socket, head),
-      );
+      server.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+        // Upgraded sockets are not the server's connections any more: kept here so close() can end them.
+        this.upgraded.add(socket);
+        socket.once("close", () => this.upgraded.delete(socket));
+        void port.upgrade(req, socket, head);
+      });
       server.on("clientError", (_error, socket) => socket.destroy());
       server.keepAliveTimeout = 65_000;
       server.requestTimeout = 0;
@@ -110,6 +113,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const socket of this.upgraded) socket.destroy();
     await Promise.all(
       this.listeners.map(async (listener) => {
         clearTimeout(listener.retry);

@@ -67,11 +67,17 @@ const isSecure = (req: IncomingMessage) =>
     .split(",")[0]!
     .trim() === "https" || Boolean((req.socket as { encrypted?: boolean }).encrypted);
 
-/** A person or a script doing something, not an open tab polling (see gateway/activity.ts). */
-const isActivity = (req: IncomingMessage) =>
-  (req.method !== "GET" && req.method !== "HEAD") ||
-  req.headers["sec-fetch-mode"] === "navigate" ||
-  req.headers["sec-fetch-site"] === undefined;
+/**
+ * A person or a script doing something, not an open tab polling (see gateway/activity.ts): any change, a
+ * navigation, or a request without fetch metadata (a script). A page's own GET (Sec-Fetch-Mode cors,
+ * no-cors, same-origin) is presence only, whether or not Sec-Fetch-Site came with it.
+ */
+function isActivity(req: IncomingMessage): boolean {
+  if (req.method !== "GET" && req.method !== "HEAD") return true;
+  const mode = req.headers["sec-fetch-mode"];
+  if (mode !== undefined) return mode === "navigate";
+  return req.headers["sec-fetch-site"] === undefined;
+}
 
 export class ToolPort {
   private readonly access: AccessDeps;
@@ -181,6 +187,8 @@ export class ToolPort {
       res.end();
       return;
     }
+    // Who is not known gets JSON (a browser navigation was redirected above); the rest a page or JSON.
+    if (decision.status === 401) return sendJson(res, 401, { success: false, message: decision.sentence });
     sendRefusal(
       req,
       res,
@@ -239,6 +247,8 @@ export class ToolPort {
         }
         (req as IncomingMessage & { body?: unknown }).body = rewritePrompt(body, who.artist);
         req.headers["content-type"] = "application/json";
+        // The rewritten body goes with its own Content-Length, never also chunked.
+        delete req.headers["transfer-encoding"];
       }
       const headers = await this.headers(req, decision);
       if (decision.renew && who.artist) res.setHeader("Set-Cookie", this.cookie(who.artist, req));
@@ -252,6 +262,8 @@ export class ToolPort {
     } catch (error) {
       if (error instanceof StudioError)
         return sendJson(res, error.status, { success: false, message: error.message });
+      // The client left while its prompt was being read: nobody to answer, nothing went wrong here.
+      if ((error as NodeJS.ErrnoException).code === "ECONNABORTED") return;
       const status = (error as { status?: number }).status;
       if (status === 413)
         return sendJson(res, 413, { success: false, message: "The prompt is larger than 32 MiB." });

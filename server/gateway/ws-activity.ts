@@ -8,17 +8,19 @@
 import type { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
-import WebSocket from "ws";
+import * as ws from "ws";
 
 interface ReceiverOptions {
   isServer: boolean;
   maxPayload: number;
   skipUTF8Validation: boolean;
 }
-/** ws's frame parser (exported by ws, not described by its types). */
-const Receiver = (
-  WebSocket as unknown as { Receiver: new (options: ReceiverOptions) => Writable & EventEmitter }
-).Receiver;
+/**
+ * ws's frame parser: a named export of ws's ES module (not described by its types; the default export,
+ * the WebSocket class, does not carry it there).
+ */
+const Receiver = (ws as unknown as { Receiver: new (options: ReceiverOptions) => Writable & EventEmitter })
+  .Receiver;
 
 export function countMessages(socket: Socket, onMessage: () => void): void {
   const receiver = new Receiver({ isServer: true, maxPayload: 1024 * 1024, skipUTF8Validation: true });
@@ -30,7 +32,8 @@ export function countMessages(socket: Socket, onMessage: () => void): void {
     receiver.removeAllListeners();
   };
   const feed = (chunk: Buffer) => {
-    if (counting) receiver.write(chunk);
+    // A copy: the parser unmasks payloads in place, and the same bytes go on to the tool.
+    if (counting) receiver.write(Buffer.from(chunk));
   };
   receiver.on("message", onMessage);
   receiver.on("error", stop);

@@ -5,7 +5,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import request from "supertest";
 import { createApp } from "../../server/app.js";
 import { findRepoRoot, loadConfig, TOOL_PORT_VARIABLES, type Config } from "../../server/config.js";
@@ -27,6 +27,10 @@ export interface TestStudioOptions {
   /** Reuse these folders (a restart of the same studio). */
   dirs?: TestDirs;
   settings?: Parameters<typeof createStudio>[1]["settings"];
+  /** The gateway's upstream idle limit (see createStudio). */
+  upstreamIdleMs?: number;
+  /** The studio's logger (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
 }
 
 export interface TestDirs {
@@ -71,9 +75,10 @@ export interface TestStudio {
 export async function startTestStudio(options: TestStudioOptions = {}): Promise<TestStudio> {
   const dirs = options.dirs ?? (await makeDirs(options.users));
   const config = loadConfig({ ...dirs.env, ...options.env });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const studio = await createStudio(config, {
     logger,
+    upstreamIdleMs: options.upstreamIdleMs,
     usersDebounceMs: 50,
     // Stand-in installs need no space; the check itself has its own test.
     checkInstallSpace: false,
