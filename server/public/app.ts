@@ -3,6 +3,7 @@
  * the pod's idle warning and, in admin mode, the admin panel. Everything refreshes by polling the JSON
  * API; the page never reloads itself (only logging out does).
  */
+import { goOnIfReady } from "./next.js";
 import { AdminTools } from "./admin-tools.js";
 import { ApiError, getJson, messageOf } from "./api.js";
 import { CustomNodesView } from "./custom-nodes.js";
@@ -235,6 +236,7 @@ let adminListsLoaded = false;
 
 function applyMe(next: Me): void {
   const artistChanged = next.artist !== me.artist;
+  if (artistChanged && goOnIfReady(next.artist)) return;
   Object.assign(me, next);
   body.dataset.artist = me.artist ?? "";
   body.dataset.admin = String(me.isAdmin);
@@ -286,6 +288,8 @@ const initialTools = readJson<ToolStatus[]>("initial-tools", []);
 roster.take({ users: readJson<UserEntry[]>("initial-users", []), warnings: [] });
 showTools(initialTools);
 applyMe({ ...me });
+// Sent here on the way into a tool (no name picked yet, or a login): go on once there is an artist.
+goOnIfReady(me.artist);
 const first = firstSource(initialTools);
 follow(first.source, first.title);
 toolsPoller.start();

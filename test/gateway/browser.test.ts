@@ -82,4 +82,32 @@ describe.skipIf(!hasChromium)("Chromium through the gateway", () => {
     expect(problems).toEqual([]);
     expect(toolProblems).toEqual([]);
   });
+
+  it("a visit straight to the tool's port goes through the login and the name picker, and then on into the tool", async () => {
+    const s = await studio({ env: { STUDIO_PASSWORD: PASSWORD } });
+    const server: Server = s.app.listen(s.config.port, "127.0.0.1");
+    await once(server, "listening");
+    onTestFinished(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    await runTool(await signInAs(s, ROSA, PASSWORD));
+    const toolPort = s.config.toolPorts["comfy-ui"];
+    const context = await browser.newContext();
+    onTestFinished(() => context.close());
+    const page = await context.newPage();
+    const problems = collectProblems(page);
+    // A bookmark of the tool itself, with no cookie yet.
+    await page.goto(`http://127.0.0.1:${toolPort}/`);
+    await page.locator("#password").waitFor();
+    expect(new URL(page.url()).searchParams.get("next")).toBe("/open/comfy-ui?next=%2F");
+    await page.fill("#password", PASSWORD);
+    await page.keyboard.press("Enter");
+    // The studio page is up (its script runs) once the cards have their actions.
+    await page.locator('.tool-card[data-tool-id="comfy-ui"] .tool-actions').waitFor();
+    await page.selectOption("#artist", ROSA);
+    await page.waitForURL(`http://127.0.0.1:${toolPort}/`);
+    await page.locator("#ws-state", { hasText: "open" }).waitFor();
+    expect(problems).toEqual([]);
+  });
 });

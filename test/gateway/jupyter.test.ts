@@ -41,9 +41,11 @@ async function jupyterDirs(): Promise<TestDirs> {
   const dirs = await makeDirs();
   const repo = path.join(dirs.root, "repo");
   cpSync(FIXTURE_REPO, repo, { recursive: true });
-  for (const file of ["setup/jupyter/start_jupyter.sh", "setup/lib/common.sh"])
-    cpSync(path.join(ROOT, file), path.join(repo, file));
+  for (const file of ["setup/jupyter/start_jupyter.sh", "setup/lib"])
+    cpSync(path.join(ROOT, file), path.join(repo, file), { recursive: true });
   dirs.env.REPO_DIR = repo;
+  // The image's JupyterLab is not this machine's: only the volume's (below) counts.
+  dirs.env.JUPYTER_IMAGE_VENV = path.join(dirs.root, "no-image-jupyterlab");
   writeFileSync(
     path.join(dirs.workspace, ".venvs", "jupyterlab", "bin", "jupyter-lab"),
     `#!/bin/sh\nexec ${PYTHON} -m jupyter_server "$@"\n`,
@@ -178,10 +180,9 @@ describe.skipIf(!hasJupyter)(title, () => {
     },
   );
 
-  // setup/jupyter/start_jupyter.sh passes --ip=0.0.0.0 and ignores LISTEN_HOST, so Jupyter Server also
-  // answers on the pod's other addresses, around the gateway. Listening on LISTEN_HOST alone also needs
-  // --ServerApp.allow_remote_access=True: the gateway keeps the browser's Host, which Jupyter then refuses.
-  it.fails("known defect: Jupyter Server listens on LISTEN_HOST only", { timeout: 90_000 }, async () => {
+  // Listening on LISTEN_HOST alone needs --ServerApp.allow_remote_access=True too: the gateway keeps the
+  // browser's Host, which Jupyter on loopback would otherwise refuse (the REST test above goes through it).
+  it("listens on LISTEN_HOST only, never around the gateway", { timeout: 90_000 }, async () => {
     debianPythonFirst();
     const s = await studio({ dirs: await jupyterDirs() });
     const rosa = await signInAs(s, ROSA);
