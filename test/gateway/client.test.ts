@@ -56,7 +56,7 @@ describe("an npm ComfyUI client at the /k/{key} base URL", () => {
     const stats = await client.getSystemStats();
     expect(stats.system.comfyui_version).toBe("stand-in");
     const connected = new Promise<void>((resolve) => client.events.once("connected", () => resolve()));
-    client.connect();
+    void client.connect();
     await connected;
 
     // The stand-in runs a prompt at once; it waits until the client listens for the prompt's events.

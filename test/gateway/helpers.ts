@@ -145,7 +145,7 @@ export function openSocket(url: string, options: WebSocket.ClientOptions = {}): 
     const messages: string[] = [];
     const closed = new Promise<number>((done) => ws.once("close", (code) => done(code)));
     ws.on("message", (data, isBinary) =>
-      messages.push(isBinary ? `<${(data as Buffer).length} bytes>` : String(data)),
+      messages.push(isBinary ? `<${(data as Buffer).length} bytes>` : (data as Buffer).toString("utf8")),
     );
     ws.once("open", () => resolve({ ws, messages, closed }));
     ws.once("unexpected-response", (req, res) => {

@@ -35,7 +35,6 @@ function processesWith(text: string): number[] {
   return found;
 }
 
-
 describe.skipIf(!hasJupyter)("JupyterLab with a real Jupyter Server", () => {
   const studio = useStudios();
 
