@@ -42,6 +42,8 @@ export class ToolSupervisor {
   private run = 0;
   private stopping: Promise<void> | undefined;
   private ready = false;
+  /** Set when the studio closes: the process runs on, and the next studio watches it. */
+  private detached = false;
 
   constructor(
     readonly tool: ToolDefinition,
@@ -105,6 +107,7 @@ export class ToolSupervisor {
   }
 
   note(line: string): void {
+    if (this.detached) return;
     void this.deps.log
       .append(`[studio ${new Date().toISOString()}] ${line}\n`)
       .catch((error: unknown) =>
@@ -274,6 +277,12 @@ export class ToolSupervisor {
       message: `${why ?? `Stopped by ${by}`}${killed ? " (it had to be killed)" : ""}.`,
       pid: null,
     });
+  }
+
+  /** Stops watching (the studio is closing): no callback of a run seen so far changes or notes anything. */
+  detach(): void {
+    this.detached = true;
+    this.run++;
   }
 
   /** Takes back a tool from a saved record: watches it when its process still lives, else marks it. */
