@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fakeGpus, type FakeGpus } from "../helpers/gpus.js";
 import { post, signIn, useStudios, waitState } from "../helpers/http.js";
 import { envOf } from "../../server/process/proc.js";
-import { FIXTURE_REPO, install } from "../helpers/studio.js";
+import { FIXTURE_REPO, install, makeDirs } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
 
 const studio = useStudios();
@@ -47,14 +47,14 @@ describe("GET /system", () => {
 
   it("a start that runs out of GPU memory says what holds it", async () => {
     gpus = fakeGpus(1, 81_559, 80_400);
-    const s = await studio();
-    const repo = path.join(s.dirs.root, "repo");
+    const dirs = await makeDirs();
+    const repo = path.join(dirs.root, "repo");
     cpSync(FIXTURE_REPO, repo, { recursive: true });
     writeFileSync(
       path.join(repo, "setup", "comfy", "start_comfy.sh"),
       'echo "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"\nexit 1\n',
     );
-    const t = await studio({ dirs: { ...s.dirs, env: { ...s.dirs.env, REPO_DIR: repo } } });
+    const t = await studio({ dirs: { ...dirs, env: { ...dirs.env, REPO_DIR: repo } } });
     install(t.dirs, "ComfyUI");
     const rosa = await signIn(t, "Rosa Macak Cizmesija");
     // Something else holds the GPU: the lora-tool stand-in, as if it were a trainer.
