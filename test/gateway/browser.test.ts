@@ -29,16 +29,22 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** A studio with a password, its own port listening (as main.ts does), and ComfyUI running for Rosa. */
+async function studioWithComfy() {
+  const s = await studio({ env: { STUDIO_PASSWORD: PASSWORD } });
+  const server: Server = s.app.listen(s.config.port, "127.0.0.1");
+  await once(server, "listening");
+  onTestFinished(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  await runTool(await signInAs(s, ROSA, PASSWORD));
+  return s;
+}
+
 describe.skipIf(!hasChromium)("Chromium through the gateway", () => {
   it("follows Open from the studio page into ComfyUI, whose page talks to ComfyUI over a WebSocket", async () => {
-    const s = await studio({ env: { STUDIO_PASSWORD: PASSWORD } });
-    const server: Server = s.app.listen(s.config.port, "127.0.0.1");
-    await once(server, "listening");
-    onTestFinished(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    });
-    await runTool(await signInAs(s, ROSA, PASSWORD));
+    const s = await studioWithComfy();
     const toolPort = s.config.toolPorts["comfy-ui"];
 
     const context = await browser.newContext();
@@ -84,14 +90,7 @@ describe.skipIf(!hasChromium)("Chromium through the gateway", () => {
   });
 
   it("a visit straight to the tool's port goes through the login and the name picker, and then on into the tool", async () => {
-    const s = await studio({ env: { STUDIO_PASSWORD: PASSWORD } });
-    const server: Server = s.app.listen(s.config.port, "127.0.0.1");
-    await once(server, "listening");
-    onTestFinished(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    });
-    await runTool(await signInAs(s, ROSA, PASSWORD));
+    const s = await studioWithComfy();
     const toolPort = s.config.toolPorts["comfy-ui"];
     const context = await browser.newContext();
     onTestFinished(() => context.close());
