@@ -28,7 +28,9 @@ await downloadFiles([{ url: values.url, dest, sha256: values.sha256 }], {
   stateDir: path.join(values.dir, "state"),
   tokens: {},
   signal: new AbortController().signal,
-  log: () => undefined,
+  log: process.env.BENCH_LOG
+    ? (l: string) => console.error(`${Math.round(performance.now() - started)} ms ${l}`)
+    : () => undefined,
   retries: 0,
 });
 const ms = performance.now() - started;

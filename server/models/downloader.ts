@@ -18,7 +18,7 @@
  */
 import { promises as fs } from "node:fs";
 import pLimit from "p-limit";
-import { openContext } from "./download/context.js";
+import { openContext, type RunContext } from "./download/context.js";
 import { checkSpace } from "./download/disk.js";
 import { DownloadAbortError } from "./download/errors.js";
 import { inspectDisk, planTasks, type Task } from "./download/plan.js";
@@ -51,6 +51,14 @@ export async function downloadSets(
 ): Promise<DownloadSummary> {
   if (options.signal.aborted) throw new DownloadAbortError();
   const ctx = await openContext(options);
+  try {
+    return await runSets(sets, ctx);
+  } finally {
+    ctx.close();
+  }
+}
+
+async function runSets(sets: readonly DownloadGroup[], ctx: RunContext): Promise<DownloadSummary> {
   const { groups, tasks } = planTasks(sets, ctx);
   const progress = new Progress(groups, ctx);
   const pending = (): Task[] => tasks.filter((t) => t.state === "pending");

@@ -4,12 +4,13 @@
  *
  * ```ts
  * const { res, url } = await openUrl("https://huggingface.co/org/repo/resolve/main/a.safetensors", {
- *   method: "GET", headers: { Range: "bytes=100-" }, tokens: { hf }, signal,
+ *   method: "GET", headers: { Range: "bytes=100-" }, tokens: { hf }, signal, pool,
  * });
  * ```
  */
-import http from "node:http";
-import https from "node:https";
+import type { Answer } from "./wire/answer.js";
+import type { ConnectionPool } from "./wire/pool.js";
+import { request } from "./wire/request.js";
 
 export type TokenKind = "hf" | "civitai";
 
@@ -94,8 +95,10 @@ export interface OpenOptions {
   tokens: Tokens;
   tokenHosts?: Readonly<Record<string, TokenKind>>;
   signal: AbortSignal;
-  /** Destroy the request when no answer comes for this long (the body is watched with `watchIdle`). */
+  /** Fail the request when no answer begins for this long (the body is watched by the reader). */
   idleTimeoutMs?: number;
+  /** The run's kept-alive connections. */
+  pool: ConnectionPool;
   maxRedirects?: number;
   /** Stop at a redirect that announces the size (`X-Linked-Size`) instead of following it (for HEAD). */
   stopOnLinkedSize?: boolean;
@@ -103,35 +106,11 @@ export interface OpenOptions {
 
 export interface OpenResult {
   /** The first answer that is not a redirect (or the sized redirect, with `stopOnLinkedSize`), body unread. */
-  res: http.IncomingMessage;
+  res: Answer;
   /** The URL that gave `res`. */
   url: URL;
   /** A size announced on a redirect hop (Hugging Face's `X-Linked-Size`), if any. */
   linkedSize?: number;
-}
-
-function requestOnce(
-  url: URL,
-  method: string,
-  headers: Record<string, string>,
-  signal: AbortSignal,
-  idleTimeoutMs: number,
-): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const transport = url.protocol === "https:" ? https : http;
-    const req = transport.request(url, { method, headers, signal }, (res) => {
-      // From here on the reader watches for a quiet body itself (see `watchIdle`).
-      req.setTimeout(0);
-      resolve(res);
-    });
-    req.setTimeout(idleTimeoutMs, () => {
-      req.destroy(
-        new Error(`no answer from ${url.host} for ${Math.max(1, Math.round(idleTimeoutMs / 1000))} s`),
-      );
-    });
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 /**
@@ -140,8 +119,8 @@ function requestOnce(
  * discards its body.
  *
  * ```ts
- * const { res } = await openUrl(url, { method: "HEAD", tokens: {}, signal });
- * res.resume();
+ * const { res } = await openUrl(url, { method: "HEAD", tokens: {}, signal, pool });
+ * res.discard();
  * ```
  */
 export async function openUrl(start: string, opts: OpenOptions): Promise<OpenResult> {
@@ -158,15 +137,19 @@ export async function openUrl(start: string, opts: OpenOptions): Promise<OpenRes
     };
     const auth = authorizationFor(url, opts.tokens, tokenHosts);
     if (auth) headers.Authorization = auth;
-    const res = await requestOnce(url, method, headers, opts.signal, opts.idleTimeoutMs ?? 60_000);
-    // An error before the caller attaches its reader must not go unhandled; the reader still sees it.
-    res.on("error", () => undefined);
-    const status = res.statusCode ?? 0;
+    const res = await request(url, {
+      method,
+      headers,
+      signal: opts.signal,
+      headTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+      pool: opts.pool,
+    });
+    const status = res.statusCode;
     const linked = Number(res.headers["x-linked-size"]);
     if (Number.isSafeInteger(linked) && linked >= 0) linkedSize = linked;
     if (![301, 302, 303, 307, 308].includes(status)) return { res, url, linkedSize };
     if (opts.stopOnLinkedSize && linkedSize !== undefined) return { res, url, linkedSize };
-    res.resume();
+    res.discard();
     const location = res.headers.location;
     if (!location)
       throw new HttpStatusError(`${url.host} answered ${status} without a Location`, status, false);
@@ -235,35 +218,4 @@ export function statusError(
     return new HttpStatusError(`${answeredBy.host} answered HTTP ${status}`, status, true, retryAfter);
   }
   return new HttpStatusError(`${answeredBy.host} answered HTTP ${status}`, status, false);
-}
-
-/**
- * Destroys `res` with a clear error when no body byte arrives for `idleTimeoutMs`. Call the returned
- * `touch` on every chunk and `stop` when the body is done.
- *
- * ```ts
- * const idle = watchIdle(res, 60_000, url.host);
- * res.on("data", idle.touch); // or from a Transform
- * ```
- */
-export function watchIdle(
-  res: http.IncomingMessage,
-  idleTimeoutMs: number,
-  host: string,
-): { touch: () => void; stop: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      res.destroy(new Error(`no data from ${host} for ${Math.max(1, Math.round(idleTimeoutMs / 1000))} s`));
-    }, idleTimeoutMs);
-    timer.unref?.();
-  };
-  arm();
-  return {
-    touch: arm,
-    stop: () => {
-      if (timer) clearTimeout(timer);
-    },
-  };
 }

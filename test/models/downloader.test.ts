@@ -28,7 +28,8 @@ function rangeStart(range: string | undefined): number {
 describe("downloadSets", () => {
   it("downloads a whole file, verifies it, logs progress and reports per-set progress", async () => {
     const data = generateContent("whole", 16 * MB);
-    h.hf.add("/m/whole.bin", data);
+    // Slow enough for progress lines at the harness's 20 ms log interval.
+    h.hf.add("/m/whole.bin", data, { rate: 64 * MB });
     const progress: DownloadProgress[] = [];
     const summary = await downloadSets(
       [

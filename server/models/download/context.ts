@@ -7,12 +7,15 @@
  * ctx.log("Checking the size of 2 files...");
  * await ctx.remember(url, 335_304_388);
  * await ctx.connections(() => fetchPiece(piece));
+ * ctx.close();
  * ```
  */
 import path from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
 import { DEFAULT_TOKEN_HOSTS, TOKEN_NAMES, type TokenKind, type Tokens } from "../http.js";
 import { SizeCache } from "../sizeCache.js";
+import { ConnectionPool } from "../wire/pool.js";
+import { SlabPool } from "./slabs.js";
 import type { DownloadOptions, DownloadProgress } from "./types.js";
 
 export interface RunContext {
@@ -35,6 +38,12 @@ export interface RunContext {
   cache: SizeCache;
   /** Runs `task` once a connection of the run's bound is free. */
   connections: LimitFunction;
+  /** The run's kept-alive connections (closed by `close`). */
+  pool: ConnectionPool;
+  /** The run's write buffers. */
+  slabs: SlabPool;
+  /** Ends the run's waiting connections. */
+  close: () => void;
   /** Replaces every token in `text` with `[token]`. */
   redact: (text: string) => string;
   /** Writes a line to the job log, redacted; a broken sink is ignored. */
@@ -83,6 +92,7 @@ export async function openContext(options: DownloadOptions): Promise<RunContext>
       cacheWarned = true;
     }
   };
+  const pool = new ConnectionPool(options.tls ?? {});
   return {
     workspaceDir: path.resolve(options.workspaceDir),
     tokens,
@@ -102,6 +112,9 @@ export async function openContext(options: DownloadOptions): Promise<RunContext>
     onProgress: options.onProgress,
     cache,
     connections: pLimit(whole(options.maxConnections, 16, 1)),
+    pool,
+    slabs: new SlabPool(),
+    close: () => pool.close(),
     redact,
     log,
     remember,

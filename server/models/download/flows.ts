@@ -6,15 +6,15 @@
  * ```ts
  * const flows = new Flows(ctx.idleTimeoutMs);
  * const stop = flows.every(tickMs, (bytes) => progress.add(task, bytes));
- * const body = new BodyWriter(res, fd, offset, signal);
+ * const body = new BodyWriter(res, fd, offset, signal, ctx.slabs);
  * const flow = flows.add(res, body, url.host, (bytes) => (piece.written += bytes));
  * try { await body.done; } finally { flows.remove(flow); stop(); }
  * ```
  */
-import type { IncomingMessage } from "node:http";
+import type { Answer } from "../wire/answer.js";
 
 interface Flow {
-  res: IncomingMessage;
+  res: Answer;
   out: { readonly written: number };
   host: string;
   counted: number;
@@ -30,7 +30,7 @@ export class Flows {
 
   /** Watches `res` being written by `out` (a BodyWriter); `onWritten` gets each count of new bytes on disk. */
   add(
-    res: IncomingMessage,
+    res: Answer,
     out: { readonly written: number },
     host: string,
     onWritten: (bytes: number) => void,

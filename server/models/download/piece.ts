@@ -8,8 +8,8 @@
  * const { res, url, end } = await openPiece(task, ctx, { from, end: piece.end, size, signal, via });
  * ```
  */
-import type { IncomingMessage } from "node:http";
 import { openUrl, retryAfterMs, statusError } from "../http.js";
+import type { Answer } from "../wire/answer.js";
 import type { RunContext } from "./context.js";
 import { FileFailure } from "./errors.js";
 import { contentLength, parseContentRange } from "./headers.js";
@@ -41,7 +41,7 @@ export async function openPiece(
   task: Task,
   ctx: RunContext,
   ask: PieceRequest,
-): Promise<{ res: IncomingMessage; url: URL; end: number }> {
+): Promise<{ res: Answer; url: URL; end: number }> {
   const range = ask.end >= ask.size ? `bytes=${ask.from}-` : `bytes=${ask.from}-${ask.end - 1}`;
   const { res, url } = await openUrl(ask.via.url ?? task.url, {
     method: "GET",
@@ -50,8 +50,9 @@ export async function openPiece(
     tokenHosts: ctx.tokenHosts,
     signal: ask.signal,
     idleTimeoutMs: ctx.idleTimeoutMs,
+    pool: ctx.pool,
   });
-  const status = res.statusCode ?? 0;
+  const status = res.statusCode;
   if (status === 206) {
     const answer = parseContentRange(res.headers["content-range"]);
     const length = contentLength(res.headers["content-length"]);
@@ -76,7 +77,7 @@ export async function openPiece(
     res.destroy();
     throw new RangesRefused("the server does not resume or split downloads");
   }
-  res.resume();
+  res.discard();
   if (status === 416) throw new SizeChanged(parseContentRange(res.headers["content-range"])?.total);
   const error = statusError(
     status,

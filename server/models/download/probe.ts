@@ -28,10 +28,11 @@ export async function probeSize(task: Task, ctx: RunContext): Promise<void> {
     tokenHosts: ctx.tokenHosts,
     signal: ctx.signal,
     idleTimeoutMs: ctx.idleTimeoutMs,
+    pool: ctx.pool,
   };
   try {
     const head = await openUrl(task.url, { ...common, method: "HEAD", stopOnLinkedSize: true });
-    head.res.resume();
+    head.res.discard();
     const status = head.res.statusCode ?? 0;
     if (status === 200) task.ranges = acceptsRanges(head.res.headers["accept-ranges"]) ?? task.ranges;
     const size =
@@ -42,7 +43,7 @@ export async function probeSize(task: Task, ctx: RunContext): Promise<void> {
       if (!error.retryable) throw new FileFailure(error.message);
     }
     const probe = await openUrl(task.url, { ...common, method: "GET", headers: { Range: "bytes=0-0" } });
-    probe.res.destroy();
+    probe.res.discard();
     const probeStatus = probe.res.statusCode ?? 0;
     if (probeStatus === 206) task.ranges = true;
     if (probeStatus === 200) task.ranges = false;

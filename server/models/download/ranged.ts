@@ -115,7 +115,8 @@ export async function fetchRanges(
   } finally {
     stop();
     await saving?.catch(() => undefined);
-    await save().catch((error: unknown) => (failure ??= error));
+    // A complete file needs no state (it is dropped next); saving would flush the whole file to disk first.
+    if (contiguousBytes(state.pieces) < size) await save().catch((error: unknown) => (failure ??= error));
     await handle.close();
   }
   if (ctx.signal.aborted) throw new DownloadAbortError();
@@ -155,7 +156,7 @@ async function fetchPiece(task: Task, piece: Piece, fd: number, p: PieceContext)
       signal: p.signal,
       via: p.via,
     });
-    const body = new BodyWriter(res, fd, from, p.signal);
+    const body = new BodyWriter(res, fd, from, p.signal, p.ctx.slabs);
     const flow = p.flows.add(res, body, url.host, (bytes) => (piece.written += bytes));
     try {
       await body.done;

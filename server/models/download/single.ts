@@ -58,7 +58,7 @@ export async function streamWhole(
 
   const start = new URL(task.url);
   const headers: Record<string, string> = partSize > 0 ? { Range: `bytes=${partSize}-` } : {};
-  const { tokens, tokenHosts, signal, idleTimeoutMs } = ctx;
+  const { tokens, tokenHosts, signal, idleTimeoutMs, pool } = ctx;
   const { res, url } = await openUrl(task.url, {
     method: "GET",
     headers,
@@ -66,8 +66,9 @@ export async function streamWhole(
     tokenHosts,
     signal,
     idleTimeoutMs,
+    pool,
   });
-  const status = res.statusCode ?? 0;
+  const status = res.statusCode;
   let append: boolean;
   if (status === 206) {
     const range = parseContentRange(res.headers["content-range"]);
@@ -93,7 +94,7 @@ export async function streamWhole(
     await learn(task, ctx, contentLength(res.headers["content-length"]));
     append = false;
   } else if (status === 416 && partSize > 0) {
-    res.resume();
+    res.discard();
     const total = parseContentRange(res.headers["content-range"])?.total;
     if (total === partSize) {
       task.size = total;
@@ -102,7 +103,7 @@ export async function streamWhole(
     await discardPart(task, slot);
     throw new StartOver(`the partial file does not match the server's; starting ${task.relDest} over`);
   } else {
-    res.resume();
+    res.discard();
     const error = statusError(
       status,
       url,
@@ -118,7 +119,7 @@ export async function streamWhole(
   await fs.mkdir(path.dirname(task.part), { recursive: true });
   const handle = await fs.open(task.part, append && partSize > 0 ? "r+" : "w");
   const base = append ? partSize : 0;
-  const body = new BodyWriter(res, handle.fd, base, signal);
+  const body = new BodyWriter(res, handle.fd, base, signal, ctx.slabs);
   const flows = new Flows(idleTimeoutMs);
   const stop = flows.every(tickMs(ctx.progressIntervalMs, ctx.logIntervalMs), (bytes) => {
     progress.add(task, bytes);

@@ -1,4 +1,5 @@
 /** The downloader's public shapes: what it is given, what it reports, what it returns. */
+import type { ConnectOptions } from "../wire/connection.js";
 import type { TokenKind, Tokens } from "../http.js";
 
 /** A file to download. `relDest` names it in the log (defaults to DEST relative to the workspace). */
@@ -74,6 +75,8 @@ export interface DownloadOptions {
   progressIntervalMs?: number;
   /** A connection that brings no byte for this long is dropped and retried (default 60 s). */
   idleTimeoutMs?: number;
+  /** TLS settings for every host: `ca` trusts a certificate authority of one's own instead of the usual ones. */
+  tls?: ConnectOptions;
 }
 
 /** What a finished run did. */
