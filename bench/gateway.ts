@@ -42,7 +42,7 @@ interface Target {
   headers: Record<string, string>;
 }
 
-function download(target: Target, size: number): Promise<number> {
+export function download(target: Target, size: number): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     http
@@ -97,7 +97,7 @@ const spread = (values: number[], digits = 0, unit = "") => {
 const verdict = (met: boolean) => (met ? "met" : "MISSED");
 
 /** The studio running the upstream as its LoRA-Tool, and the two ways to it. */
-async function setUp(): Promise<{
+export async function setUp(nodeArgs: string[] = []): Promise<{
   proc: StudioProcess;
   upstreamPid: number;
   direct: Target;
@@ -112,7 +112,7 @@ async function setUp(): Promise<{
     path.join(repo, "setup", "lora-tool", "start_lora_tool.sh"),
     `#!/usr/bin/env bash\nexec node ${JSON.stringify(UPSTREAM)}\n`,
   );
-  const proc = await spawnStudio(dirs, { env: { REPO_DIR: repo, LOG_LEVEL: "warn" } });
+  const proc = await spawnStudio(dirs, { env: { REPO_DIR: repo, LOG_LEVEL: "warn" }, nodeArgs });
   const agent = proc.agent();
   const cleanUp = async () => {
     await post(agent, "/stop_session", { tool_id: "lora-tool" });

@@ -95,6 +95,8 @@ export interface SpawnOptions {
   gid?: number;
   /** Wait until /healthz answers (default true). */
   waitReady?: boolean;
+  /** Node's own options for the studio (a benchmark's `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 /** Starts the built studio on `dirs` and, unless told not to, waits for /healthz. */
@@ -108,7 +110,7 @@ export async function spawnStudio(dirs: TestDirs, options: SpawnOptions = {}): P
     ...dirs.env,
     ...options.env,
   };
-  const child = spawn(process.execPath, [MAIN_JS], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN_JS], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

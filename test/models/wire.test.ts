@@ -118,7 +118,25 @@ describe("the downloader's HTTP client", () => {
     await waitFor(() => s.counts.open === 0, { what: "the pool to close its connection" });
   });
 
-  it("replaces a kept-alive connection the server closed in the meantime", async () => {
+  it("notices when the server closes a kept-alive connection, and replaces it", async () => {
+    // The whole answer in one write, so it completes in the read that brings its head.
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.on("data", () => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+    });
+    const url = new URL(`http://127.0.0.1:${await listen(server)}/`);
+    cleanups.push(() => sockets.forEach((socket) => socket.destroy()));
+    const pool = newPool({}, 60_000); // seen by reading, not by the pool's idle limit
+    expect((await readAll(await get(url, pool))).toString()).toBe("hello");
+    expect(pool.waiting).toBe(1);
+    sockets[0]!.end();
+    await waitFor(() => pool.waiting === 0, { what: "the pool to see the close" });
+    expect((await readAll(await get(url, pool))).toString()).toBe("hello");
+    expect(sockets).toHaveLength(2);
+  });
+
+  it("replaces a kept-alive connection that closed just as it was reused", async () => {
     const s = await httpServer((_req, res) => res.end("hello"), { keepAliveTimeout: 50 });
     const pool = newPool();
     expect((await readAll(await get(s.url("/"), pool))).toString()).toBe("hello");

@@ -147,6 +147,8 @@ export class Connection {
       this.close(new Error(`${this.host} sent a malformed answer (${result.message})`));
       return false;
     }
+    // A connection whose answer completed in this read waits in the pool: it must go on reading.
+    if (!this.exchange) return !this.closed;
     return !this.pauseAsked && !this.closed;
   }
 

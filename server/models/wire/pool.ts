@@ -26,6 +26,11 @@ export class ConnectionPool {
     private readonly idleMs = POOL_IDLE_MS,
   ) {}
 
+  /** Connections waiting for a request. */
+  get waiting(): number {
+    return this.timers.size;
+  }
+
   /** A waiting connection to `url`'s origin, or a new one. `reused` says which. */
   connect(url: URL): { connection: Connection; reused: boolean } {
     const waiting = this.idle.get(url.origin);
