@@ -84,6 +84,7 @@ beforeAll(async () => {
   const pidsFile = path.join(dirs.workspace, ".standin", "jobs", "install_ai_toolkit.pids");
   await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, "utf8").trim().includes(" "), {
     what: "the job's pids",
+    timeoutMs: 30_000,
   });
   const jobPids = readFileSync(pidsFile, "utf8").trim().split(" ").map(Number);
 
