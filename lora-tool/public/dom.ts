@@ -34,3 +34,8 @@ export async function busy<T>(button: HTMLButtonElement, task: () => Promise<T>)
     button.disabled = false;
   }
 }
+
+/** A form's submit button. */
+export function submitButton(form: HTMLFormElement): HTMLButtonElement {
+  return form.querySelector("button[type=submit]") as HTMLButtonElement;
+}

@@ -1,7 +1,8 @@
 /**
  * Admin jobs, run one at a time in the order asked. A job is a bash script run as a managed process group
  * (process/managed.ts, marked with STUDIO_JOB_ID), or a task in the studio (downloads); both can be
- * cancelled. Records and logs are kept by the job history (jobs/history.ts).
+ * cancelled. Records and logs are kept by the job history (jobs/history.ts). This module is the queue;
+ * one job's run, a cancel and the recovery after a restart are the modules of jobs/run/.
  *
  * ```ts
  * const jobs = new JobRunner({ config, logs, logger });
@@ -11,33 +12,28 @@
  * ```
  */
 import { randomUUID } from "node:crypto";
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import type { JobKind, JobStatus } from "../api.js";
 import type { LogFile } from "../logs/logfile.js";
-import { ladderSettings } from "../process/ladder.js";
-import { EMPTY_PROCESS, ManagedProcess } from "../process/managed.js";
-import { childEnv } from "../tools/env.js";
-import { notFound } from "../util/errors.js";
+import { EMPTY_PROCESS } from "../process/managed.js";
 import { isPending, JobHistory, publicJob, type JobRecord } from "./history.js";
-import { failureReason } from "./reason.js";
+import { cancel } from "./run/cancel.js";
+import { JobContext } from "./run/context.js";
+import { execute } from "./run/execute.js";
+import { recover } from "./run/recover.js";
 import type { JobRequest, JobRunnerOptions, JobWork, Running, TaskContext } from "./types.js";
 
-/** The environment variable that carries a job's id to its processes. */
-export const JOB_MARKER = "STUDIO_JOB_ID";
-/** The environment variable every job process of a studio carries: its state folder. */
-export const JOBS_TAG = "STUDIO_JOBS_OF";
-
+export { JOB_MARKER, JOBS_TAG } from "./run/process.js";
 export { publicJob, type JobKind, type JobRecord, type JobStatus };
 export type { JobRequest, JobRunnerOptions, JobWork, TaskContext };
 
 export class JobRunner {
   private readonly history: JobHistory;
+  private readonly context: JobContext;
   private readonly requests = new Map<string, JobRequest>();
   private running: Running | undefined;
   private closed = false;
 
-  constructor(private readonly options: JobRunnerOptions) {
+  constructor(options: JobRunnerOptions) {
     this.history = new JobHistory(
       options.config.stateDir,
       options.logs,
@@ -45,20 +41,7 @@ export class JobRunner {
       options.keep,
       options.saveDelayMs,
     );
-  }
-
-  private get ladder() {
-    return ladderSettings(this.options.config.stopGraceMs);
-  }
-
-  private newProcess(): ManagedProcess {
-    return new ManagedProcess({
-      marker: JOB_MARKER,
-      ladder: this.ladder,
-      foreignPollMs: 500,
-      // Every job of this studio (its state folder) carries it.
-      tag: { name: JOBS_TAG, value: this.options.config.stateDir },
-    });
+    this.context = new JobContext(options, this.history);
   }
 
   get warnings(): string[] {
@@ -91,40 +74,7 @@ export class JobRunner {
   }
 
   async load(): Promise<void> {
-    const now = new Date().toISOString();
-    // No job outlives the studio: whatever a job of this studio left running (found by the tag its
-    // processes carry, whether or not jobs.json had caught up with it) is ended first.
-    const leftovers = this.newProcess();
-    if (leftovers.loadState(null)) {
-      const { killed } = await leftovers.stop();
-      this.options.logger.warn({ killed }, "processes of jobs from before the restart were ended");
-    }
-    for (const job of await this.history.read()) {
-      if (job.status === "running") {
-        Object.assign(job, EMPTY_PROCESS, {
-          status: "failed",
-          ended_at: now,
-          message: "The studio stopped while this job ran; it was ended. Its log is kept; run it again.",
-        });
-        await this.note(job.job_id, "the studio restarted while this job ran: marked failed");
-      } else if (job.status === "queued") {
-        Object.assign(job, {
-          status: "cancelled",
-          ended_at: now,
-          message: "The studio restarted before this job ran; ask for it again.",
-        });
-      }
-    }
-    await this.history.flush();
-    await this.history.pruneOrphanLogs();
-  }
-
-  private async note(id: string, line: string): Promise<void> {
-    try {
-      await this.log(id).append(`[studio ${new Date().toISOString()}] ${line}\n`);
-    } catch (error) {
-      this.options.logger.warn({ err: error, job: id }, "could not write to a job log");
-    }
+    await recover(this.context);
   }
 
   /** Adds a job to the queue; it runs when every job before it has ended. */
@@ -146,8 +96,11 @@ export class JobRunner {
     };
     this.history.add(job);
     this.requests.set(job.job_id, request);
-    this.options.logger.info({ job: publicJob(job) }, "job queued");
-    void this.note(job.job_id, `${request.action} ${request.target} asked by ${request.requestedBy}; queued`);
+    this.context.options.logger.info({ job: publicJob(job) }, "job queued");
+    void this.context.note(
+      job.job_id,
+      `${request.action} ${request.target} asked by ${request.requestedBy}; queued`,
+    );
     this.pump();
     return job;
   }
@@ -165,10 +118,10 @@ export class JobRunner {
       done: Promise.resolve(),
     };
     this.running = running;
-    running.done = this.execute(next, request, running)
+    running.done = execute(this.context, next, request, running)
       .catch((error: unknown) => {
-        this.options.logger.error({ err: error, job: next.job_id }, "job runner fault");
-        this.finish(
+        this.context.options.logger.error({ err: error, job: next.job_id }, "job runner fault");
+        this.context.finish(
           next,
           "failed",
           null,
@@ -182,131 +135,9 @@ export class JobRunner {
       });
   }
 
-  private finish(job: JobRecord, status: JobStatus, exitCode: number | null, message: string | null): void {
-    Object.assign(job, EMPTY_PROCESS, {
-      status,
-      exit_code: exitCode,
-      message,
-      ended_at: new Date().toISOString(),
-    });
-    this.options.logger.info({ job: publicJob(job) }, "job ended");
-    this.history.changed();
-  }
-
-  private async execute(job: JobRecord, request: JobRequest | undefined, running: Running): Promise<void> {
-    if (!request)
-      return this.finish(job, "cancelled", null, "The studio lost this job's request; ask for it again.");
-    const refusal = request.precondition?.() ?? null;
-    job.started_at = new Date().toISOString();
-    if (refusal) {
-      await this.note(job.job_id, `not run: ${refusal}`);
-      return this.finish(job, "failed", null, refusal);
-    }
-    job.status = "running";
-    this.history.changed();
-    await this.note(job.job_id, `${job.action} ${job.target} started (asked by ${job.requested_by})`);
-    const log = this.log(job.job_id);
-    await fs.mkdir(path.dirname(log.file), { recursive: true });
-    if ("script" in request.work) await this.runScript(job, request.work, running, log);
-    else await this.runTask(job, request.work.task, running, log);
-  }
-
-  private async runScript(
-    job: JobRecord,
-    work: { script: string; args?: string[] },
-    running: Running,
-    log: LogFile,
-  ): Promise<void> {
-    const { config } = this.options;
-    const proc = this.newProcess();
-    running.proc = proc;
-    // The job id and the studio's tag mark its processes: a studio that dies at any moment finds them at its
-    // next start without jobs.json having to be written first.
-    Object.assign(job, proc.prepare(job.job_id));
-    if (running.cancelledBy !== null) return this.cancelled(job, running, null);
-    Object.assign(
-      job,
-      proc.start({
-        script: work.script,
-        args: work.args,
-        cwd: config.workspaceDir,
-        env: childEnv(config, { user: job.requested_by }),
-        logFile: log.file,
-      }),
-    );
-    this.history.changed();
-    const exit = await proc.exited!;
-    if (running.cancelledBy !== null) return this.cancelled(job, running, exit.exitCode);
-    if (exit.exitCode === 0) {
-      await this.note(job.job_id, "finished: succeeded");
-      return this.finish(job, "succeeded", 0, null);
-    }
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-    const reason = await failureReason(log);
-    await this.note(job.job_id, `finished: failed (the script ${how})`);
-    this.finish(
-      job,
-      "failed",
-      exit.exitCode,
-      reason ? `${reason} (the script ${how})` : `The script ${how}.`,
-    );
-  }
-
-  private async runTask(
-    job: JobRecord,
-    task: (context: TaskContext) => Promise<void>,
-    running: Running,
-    log: LogFile,
-  ): Promise<void> {
-    const pending: Promise<void>[] = [];
-    const write = (line: string) => {
-      pending.push(log.append(line.endsWith("\n") ? line : `${line}\n`).catch(() => undefined));
-    };
-    try {
-      await task({ log: write, signal: running.controller.signal, job });
-      await Promise.all(pending);
-      await this.note(job.job_id, "finished: succeeded");
-      this.finish(job, "succeeded", 0, null);
-    } catch (error) {
-      await Promise.all(pending);
-      if (running.cancelledBy !== null) return this.cancelled(job, running, null);
-      const message = (error as Error).message;
-      await this.note(job.job_id, `finished: failed (${message})`);
-      this.finish(job, "failed", 1, message);
-    }
-  }
-
-  private async cancelled(job: JobRecord, running: Running, exitCode: number | null): Promise<void> {
-    await this.note(job.job_id, `cancelled by ${running.cancelledBy}`);
-    this.finish(job, "cancelled", exitCode, `Cancelled by ${running.cancelledBy}.`);
-  }
-
   /** Cancels a queued job (dropped) or a running one (the stop ladder, or an abort for a task). */
   async cancel(id: string, by: string): Promise<JobRecord> {
-    const job = this.get(id);
-    if (!job) throw notFound(`There is no job ${id}.`);
-    if (job.status === "queued") {
-      job.cancelled_by = by;
-      await this.note(id, `cancelled by ${by} before it ran`);
-      this.finish(job, "cancelled", null, `Cancelled by ${by} before it ran.`);
-      this.requests.delete(id);
-      return job;
-    }
-    const running = this.running;
-    if (job.status !== "running" || !running || running.id !== id) return job;
-    if (running.cancelledBy === null) {
-      running.cancelledBy = by;
-      job.cancelled_by = by;
-      await this.note(id, `cancel asked by ${by}`);
-      running.controller.abort(new Error(`cancelled by ${by}`));
-      if (running.proc) {
-        const result = await running.proc.stop();
-        if (result.killed)
-          await this.note(id, `the job did not stop within ${this.ladder.graceMs} ms: killed`);
-      }
-    }
-    await running.done;
-    return job;
+    return await cancel(this.context, id, by, this.running, this.requests);
   }
 
   /** Writes what is pending, then stops taking jobs and saving (used at shutdown). */

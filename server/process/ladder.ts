@@ -5,7 +5,7 @@
  *   2. SIGTERM to the descendants that left the group (found before step 1); wait for them too.
  *      Steps 1 and 2 share `graceMs`.
  *   3. SIGKILL to whatever is left; wait at most `killWaitMs` for it to be gone.
- *   4. For a tool: wait at most `portFreeMs` for its port to be free (see tools/supervisor.ts).
+ *   4. For a tool: wait at most `portFreeMs` for its port to be free (see tools/lifecycle/stop.ts).
  *
  * Worst case for a stop: graceMs + killWaitMs + portFreeMs, 10 s + 5 s + 5 s = 20 s with the defaults.
  *

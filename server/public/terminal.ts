@@ -1,7 +1,8 @@
 /**
  * The output view: follows one log source (a tool, a job, or the newest admin job) from its cursor,
- * appending only new text. It keeps the reader's place when they scroll up, caps what it keeps, and keeps
- * the output of a job that has ended on screen.
+ * appending only new text, and keeps the output of a job that has ended on screen. Its source picker, copy
+ * and clear buttons are here; the screen itself (the reader's place, the cap on what it keeps) is
+ * terminal-screen.ts.
  *
  * ```ts
  * const terminal = new Terminal(elements, { adminMode: () => me.adminMode });
@@ -10,20 +11,14 @@
  * ```
  */
 import { ApiError, getJson, messageOf, postJson } from "./api.js";
-import { TextCleaner } from "./ansi.js";
-import { readableLines } from "./log-lines.js";
 import { copyText, flash } from "./clipboard.js";
 import { h, setAttr, setHidden, setText, showError } from "./dom.js";
 import { Poller } from "./poller.js";
+import { TerminalScreen } from "./terminal-screen.js";
 import type { LogAnswer } from "./types.js";
 
 /** The most one answer holds; a full answer means more is waiting. */
 const MAX_READ_BYTES = 256 * 1024;
-/** Characters kept on screen; older output is dropped beyond this. */
-const KEEP_CHARS = 1_000_000;
-const TRIM_TO_CHARS = 800_000;
-/** How close to the end counts as "at the bottom" (px). */
-const BOTTOM_SLACK = 24;
 
 export interface TerminalElements {
   output: HTMLPreElement;
@@ -50,9 +45,7 @@ export class Terminal {
   private sourceId: string | null = null;
   private cursor: number | null = null;
   private generation = 0;
-  private kept = 0;
-  private readonly cleaner = new TextCleaner();
-  private live: Text;
+  private readonly screen: TerminalScreen;
   private readonly poller: Poller;
   private lastRunning: boolean | null = null;
   /** For the "admin" source: the job it showed last (a newer job starts a fresh view). */
@@ -62,17 +55,8 @@ export class Terminal {
     private readonly el: TerminalElements,
     private readonly hooks: TerminalHooks,
   ) {
-    this.live = document.createTextNode("");
-    el.output.append(this.live);
+    this.screen = new TerminalScreen(el);
     this.poller = new Poller(() => this.tick());
-    el.output.addEventListener("scroll", () => {
-      if (this.atBottom()) setHidden(el.jump, true);
-    });
-    el.jump.addEventListener("click", () => {
-      this.scrollToEnd();
-      setHidden(el.jump, true);
-      el.output.focus();
-    });
     el.copy.addEventListener("click", () => void this.copy());
     el.clear.addEventListener("click", () => void this.clear());
     el.source.addEventListener("change", () => {
@@ -97,7 +81,7 @@ export class Terminal {
     this.cursor = null;
     this.lastRunning = null;
     this.adminJob = null;
-    this.emptyView();
+    this.screen.reset();
     setText(this.el.title, title);
     setText(this.el.status, "");
     this.el.status.dataset.state = "";
@@ -132,26 +116,6 @@ export class Terminal {
     select.value = source;
   }
 
-  private emptyView(): void {
-    this.el.output.replaceChildren();
-    this.live = document.createTextNode("");
-    this.el.output.append(this.live);
-    this.kept = 0;
-    this.cleaner.reset();
-    setHidden(this.el.empty, false);
-    setText(this.el.empty, "Waiting for output…");
-    setHidden(this.el.jump, true);
-  }
-
-  private atBottom(): boolean {
-    const out = this.el.output;
-    return out.scrollHeight - out.scrollTop - out.clientHeight <= BOTTOM_SLACK;
-  }
-
-  private scrollToEnd(): void {
-    this.el.output.scrollTop = this.el.output.scrollHeight;
-  }
-
   private async tick(): Promise<number> {
     const source = this.sourceId;
     if (source === null) return 60_000;
@@ -168,7 +132,7 @@ export class Terminal {
       answer = await getJson<LogAnswer>(`/logs?${query.toString()}`);
     } catch (error) {
       if (generation !== this.generation) return 0;
-      if (error instanceof ApiError && error.status === 404 && this.kept === 0) {
+      if (error instanceof ApiError && error.status === 404 && this.screen.isBlank) {
         setText(this.el.empty, error.message);
         setHidden(this.el.empty, false);
         showError(this.el.error, null);
@@ -185,18 +149,20 @@ export class Terminal {
         // "admin" now means a newer job: read that one from its start of the tail.
         this.adminJob = answer.job_id;
         this.cursor = null;
-        this.emptyView();
-        this.note("A newer admin job started; showing its output.");
+        this.screen.reset();
+        this.screen.note("A newer admin job started; showing its output.");
         return 0;
       }
       this.adminJob = answer.job_id;
     }
     if (answer.reset && before !== null) {
-      this.note("The log was cleared or rotated on the studio; showing what it still holds from here.");
+      this.screen.note(
+        "The log was cleared or rotated on the studio; showing what it still holds from here.",
+      );
     }
     this.cursor = answer.cursor;
     if (answer.content) this.append(answer.content);
-    else if (this.kept === 0)
+    else if (this.screen.isBlank)
       setText(this.el.empty, answer.running ? "Waiting for output…" : "No output yet.");
     this.showRunning(answer.running);
     const full = before !== null && !answer.reset && answer.cursor - before >= MAX_READ_BYTES - 4;
@@ -215,57 +181,7 @@ export class Terminal {
 
   /** Appends text, keeping the reader's place unless they were at the end. */
   append(raw: string): void {
-    const follow = this.atBottom();
-    const pushed = this.cleaner.push(raw);
-    const live = pushed.live;
-    // JSON log lines (the LoRA-Tool's, the studio's) read as time, level, message and fields.
-    const lines = pushed.lines && readableLines(pushed.lines);
-    if (lines) {
-      this.el.output.insertBefore(document.createTextNode(lines), this.live);
-      this.kept += lines.length;
-    }
-    if (this.live.data !== live) this.live.data = live;
-    if (this.kept > 0 || live) setHidden(this.el.empty, true);
-    this.trim(follow);
-    if (follow) this.scrollToEnd();
-    else if (lines) setHidden(this.el.jump, false);
-  }
-
-  /** A note from the page itself inside the output (not part of the log). */
-  private note(text: string): void {
-    const follow = this.atBottom();
-    const before = this.live.data ? "\n" : "";
-    const span = h("span", { class: "term-note", text: `${before}— ${text} —\n` });
-    this.el.output.insertBefore(span, this.live);
-    this.kept += span.textContent?.length ?? 0;
-    setHidden(this.el.empty, true);
-    if (follow) this.scrollToEnd();
-  }
-
-  /** Drops the oldest output beyond the cap, without moving what the reader looks at. */
-  private trim(follow: boolean): void {
-    if (this.kept <= KEEP_CHARS) return;
-    const out = this.el.output;
-    const heightBefore = out.scrollHeight;
-    const topBefore = out.scrollTop;
-    let excess = this.kept - TRIM_TO_CHARS;
-    while (excess > 0 && out.firstChild && out.firstChild !== this.live) {
-      const node = out.firstChild;
-      const length = node.textContent?.length ?? 0;
-      if (length <= excess || !(node instanceof Text)) {
-        node.remove();
-        excess -= length;
-        this.kept -= length;
-      } else {
-        // Cut at a line end so the first line shown is whole.
-        const cut = node.data.indexOf("\n", excess);
-        const at = cut === -1 ? node.data.length : cut + 1;
-        node.deleteData(0, at);
-        this.kept -= at;
-        excess = 0;
-      }
-    }
-    if (!follow) out.scrollTop = Math.max(0, topBefore - (heightBefore - out.scrollHeight));
+    this.screen.append(raw);
   }
 
   private async copy(): Promise<void> {
@@ -283,7 +199,7 @@ export class Terminal {
 
   /** Empties the view; in admin mode the log is also cleared for anyone who opens it later. */
   private async clear(): Promise<void> {
-    this.emptyView();
+    this.screen.reset();
     setText(this.el.empty, "Cleared. New output appears here.");
     const source = this.sourceId;
     if (source === null || !this.hooks.adminMode()) return;
