@@ -88,7 +88,11 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   const usersTool = TOOLS.find((tool) => "usersFile" in tool);
   const comfyUsers =
     usersTool && "usersFile" in usersTool
-      ? new ComfyUsers(path.join(config.workspaceDir, usersTool.usersFile), logger)
+      ? new ComfyUsers({
+          file: path.join(config.workspaceDir, usersTool.usersFile),
+          keep: path.join(config.stateDir, "comfy-users.json"),
+          logger,
+        })
       : null;
   const manager: ToolManager = new ToolManager({
     config,
@@ -96,8 +100,8 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
     logger,
     settings: options.settings,
     instances: options.instances ?? (await instancesFor(config)),
-    beforeStart: async (tool) => {
-      if (comfyUsers && tool.rewrites.includes("comfy-user")) await comfyUsers.prepare(users.names);
+    beforeStart: async (tool, index) => {
+      if (comfyUsers && tool.rewrites.includes("comfy-user")) await comfyUsers.prepare(users.names, index);
     },
     secret,
     explain: (_tool, gpu, tail): Promise<string | null> =>
@@ -112,6 +116,7 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   const models = new ModelService({ config, logger });
   const keys = new ApiKeys(path.join(config.stateDir, "api_keys.json"), logger);
   await users.start();
+  await comfyUsers?.load();
   await manager.load();
   for (const tool of manager.tools) {
     for (const instance of manager.instances(tool.id))

@@ -46,7 +46,7 @@ export interface PortDeps {
 }
 
 type Decision =
-  | { ok: true; who: Who; url: string; port: number; renew: boolean; via: string }
+  | { ok: true; who: Who; url: string; index: number; port: number; renew: boolean; via: string }
   | { ok: false; status: number; title: string; sentence: string; refresh?: boolean; redirect?: string };
 
 /** The studio's origin as a browser on this tool port sees it. */
@@ -174,7 +174,7 @@ export class ToolPort {
         refresh: starting,
       };
     }
-    return { ok: true, who, url, port: target, renew: entry.renew, via: entry.via };
+    return { ok: true, who, url, index: index!, port: target, renew: entry.renew, via: entry.via };
   }
 
   private refuse(
@@ -210,7 +210,7 @@ export class ToolPort {
     Object.assign(headers, tokenHeaders(this.tool, this.deps.secret));
     if (this.tool.rewrites.includes("comfy-user") && this.deps.comfyUsers) {
       headers["comfy-user"] = decision.who.artist
-        ? await this.deps.comfyUsers.idFor(decision.who.artist, decision.port)
+        ? await this.deps.comfyUsers.idFor(decision.who.artist, decision.index, decision.port)
         : "default";
     }
     return headers;
