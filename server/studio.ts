@@ -11,6 +11,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { Activity } from "./gateway/activity.js";
+import { placeByComfyUser } from "./gateway/comfy-place.js";
 import { ComfyUsers } from "./gateway/comfy-users.js";
 import { Gateway } from "./gateway/gateway.js";
 import { ApiKeys } from "./gateway/keys.js";
@@ -112,6 +113,8 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   });
   const jobs = new JobRunner({ config, logs, logger });
   const tools = new ToolService(config, manager, jobs, activity);
+  for (const tool of manager.tools)
+    if (comfyUsers && tool.rewrites.includes("comfy-user")) placeByComfyUser(tools, tool, comfyUsers);
   const actions = new AdminActions(config, tools, jobs, options.checkInstallSpace ?? true);
   const models = new ModelService({ config, logger });
   const keys = new ApiKeys(path.join(config.stateDir, "api_keys.json"), logger);

@@ -4,15 +4,26 @@
  * memory when it makes a user: no artist's id is ever lost from the file, and an artist goes only to an
  * instance that knows their id (else a stopped one is started for them, else the answer says why).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ToolSupervisor } from "../../server/tools/supervisor.js";
 import { post } from "../helpers/http.js";
 import { standinRequests } from "../helpers/standin.js";
-import { DEFAULT_USERS, type TestDirs, type TestStudio } from "../helpers/studio.js";
+import { DEFAULT_USERS, FIXTURE_REPO, makeDirs, type TestDirs, type TestStudio } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
-import { enter, ROSA, runTool, signInAs, toolOrigin, useGatewayStudios, ZOE } from "./helpers.js";
+import {
+  enter,
+  RAZVAN,
+  refusedSocket,
+  ROSA,
+  runTool,
+  signInAs,
+  toolOrigin,
+  useGatewayStudios,
+  wsOrigin,
+  ZOE,
+} from "./helpers.js";
 
 const studio = useGatewayStudios();
 const PASSWORD = "studio-pw-instances";
@@ -74,6 +85,9 @@ const saveWorkflow = (s: TestStudio, cookie: string, body: string) =>
 const loadWorkflow = (s: TestStudio, cookie: string, accept = "application/json") =>
   fetch(`${toolOrigin(s, "comfy-ui")}/api/userdata/${WORKFLOW}`, { headers: { cookie, Accept: accept } });
 
+const postedUsers = (s: TestStudio) =>
+  standinRequests(s.dirs, "comfy-ui").filter((r) => r.method === "POST" && r.url === "/users");
+
 describe("ComfyUI users across instances", () => {
   it("two artists made at once on two instances both stay in users.json and keep their ids and workflows after a restart", async () => {
     const s = await twoInstances();
@@ -132,5 +146,86 @@ describe("ComfyUI users across instances", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ by: "nova" });
     expect(idsNamed(again, NOVA)).toEqual(id);
+  });
+
+  it("an artist made on one instance is sent to it after a studio restart, not to a less used one that does not know them", async () => {
+    const s = await twoInstances();
+    await addArtists(s, [NOVA]);
+    expect((await saveWorkflow(s, await cookieOf(s, NOVA), '{"by":"nova"}')).status).toBe(200);
+    const [first, second] = instancesOf(s);
+    expect(await knownTo(first!)).toContain(NOVA);
+    expect(await knownTo(second!)).not.toContain(NOVA);
+
+    // The studio restarts while both ComfyUIs run on; Razvan then joins the first, so the second is less used.
+    await s.close();
+    const again = await studio({ dirs: s.dirs, env: ENV });
+    await bothRunning(again);
+    const razvan = await cookieOf(again, RAZVAN);
+    expect(
+      (await fetch(`${toolOrigin(again, "comfy-ui")}/api/queue`, { headers: { cookie: razvan } })).status,
+    ).toBe(200);
+    expect(again.studio.tools.placement.artistsOf("comfy-ui", 0, instancesOf(again))).toEqual([RAZVAN, ROSA]);
+
+    const res = await loadWorkflow(again, await cookieOf(again, NOVA));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ by: "nova" });
+    expect(again.studio.tools.placement.artistsOf("comfy-ui", 0, instancesOf(again))).toContain(NOVA);
+    expect(idsNamed(again, NOVA)).toHaveLength(1);
+  });
+
+  it("an artist no running instance knows gets a stopped instance started for them, never a second id", async () => {
+    const s = await twoInstances();
+    await addArtists(s, [NOVA]);
+    const nova = await cookieOf(s, NOVA);
+    expect((await saveWorkflow(s, nova, '{"by":"nova"}')).status).toBe(200);
+    const id = idsNamed(s, NOVA);
+    // Rosa stops the instance that made Nova; the one still running started before Nova existed.
+    await post(await signInAs(s, ROSA, PASSWORD), "/stop_session", { tool_id: "comfy-ui" }).expect(200);
+    expect(instancesOf(s).map((instance) => instance.state)).toEqual(["stopped", "running"]);
+
+    const starting = await loadWorkflow(s, nova);
+    expect(starting.status).toBe(503);
+    expect(await starting.json()).toEqual({
+      success: false,
+      message: "ComfyUI is starting; this page reloads until it is ready.",
+    });
+    expect(instancesOf(s)[0]!.record.owner).toBe(NOVA);
+    await bothRunning(s);
+    const res = await loadWorkflow(s, nova);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ by: "nova" });
+    expect(idsNamed(s, NOVA)).toEqual(id);
+    expect(postedUsers(s)).toHaveLength(1);
+  });
+
+  it("when no running instance knows an artist and none can start, the answer says ComfyUI learns about them when it restarts", async () => {
+    const dirs = await makeDirs();
+    const repo = path.join(dirs.root, "repo");
+    cpSync(FIXTURE_REPO, repo, { recursive: true });
+    const s = await twoInstances({ ...dirs, env: { ...dirs.env, REPO_DIR: repo } });
+    await addArtists(s, [NOVA]);
+    const nova = await cookieOf(s, NOVA);
+    expect((await saveWorkflow(s, nova, '{"by":"nova"}')).status).toBe(200);
+    await post(await signInAs(s, ROSA, PASSWORD), "/stop_session", { tool_id: "comfy-ui" }).expect(200);
+    // The stopped instance cannot start (its start script is gone); the running one keeps running.
+    rmSync(path.join(repo, "setup", "comfy", "start_comfy.sh"));
+
+    const sentence = `ComfyUI learns about ${NOVA} when it restarts; ask an admin to restart it.`;
+    const json = await loadWorkflow(s, nova);
+    expect(json.status).toBe(503);
+    expect(await json.json()).toEqual({ success: false, message: sentence });
+    const page = await loadWorkflow(s, nova, "text/html");
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain(sentence);
+    expect(await refusedSocket(`${wsOrigin(s, "comfy-ui")}/ws`, { headers: { cookie: nova } })).toEqual({
+      status: 503,
+      body: JSON.stringify({ success: false, message: sentence }),
+    });
+    expect(instancesOf(s).map((instance) => instance.state)).toEqual(["stopped", "running"]);
+    expect(idsNamed(s, NOVA)).toHaveLength(1);
+    expect(postedUsers(s)).toHaveLength(1);
+    // Others still work there.
+    const zoe = await loadWorkflow(s, await cookieOf(s, ZOE));
+    expect(zoe.status).toBe(404);
   });
 });
