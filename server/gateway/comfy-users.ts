@@ -156,6 +156,8 @@ export class ComfyUsers {
   private create(artist: string, index: number, port: number): Promise<string> {
     return this.serial(async () => {
       await this.load();
+      // An artist users.json names already (written outside the studio since it was read) keeps that id.
+      if (this.learn(await this.read(this.options.file))) await this.keep();
       const known = this.ids.get(artist);
       if (known) return known;
       const id = await postUser(port, artist);
