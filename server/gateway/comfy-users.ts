@@ -99,7 +99,7 @@ export class ComfyUsers {
   private async merge(): Promise<Record<string, string>> {
     const file = await this.read(this.options.file);
     const merged = { ...file, ...this.asUsers() };
-    if (Object.entries(merged).some(([id, name]) => file[id] !== name)) {
+    if (Object.entries(merged).some(([id, name]) => !Object.hasOwn(file, id) || file[id] !== name)) {
       await fs.mkdir(path.dirname(this.options.file), { recursive: true });
       await writeFileAtomic(this.options.file, JSON.stringify(merged));
     }
