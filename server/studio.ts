@@ -11,6 +11,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { Activity } from "./gateway/activity.js";
+import { placeByComfyUser } from "./gateway/comfy-place.js";
 import { ComfyUsers } from "./gateway/comfy-users.js";
 import { Gateway } from "./gateway/gateway.js";
 import { ApiKeys } from "./gateway/keys.js";
@@ -88,7 +89,11 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   const usersTool = TOOLS.find((tool) => "usersFile" in tool);
   const comfyUsers =
     usersTool && "usersFile" in usersTool
-      ? new ComfyUsers(path.join(config.workspaceDir, usersTool.usersFile), logger)
+      ? new ComfyUsers({
+          file: path.join(config.workspaceDir, usersTool.usersFile),
+          keep: path.join(config.stateDir, "comfy-users.json"),
+          logger,
+        })
       : null;
   const manager: ToolManager = new ToolManager({
     config,
@@ -96,8 +101,8 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
     logger,
     settings: options.settings,
     instances: options.instances ?? (await instancesFor(config)),
-    beforeStart: async (tool) => {
-      if (comfyUsers && tool.rewrites.includes("comfy-user")) await comfyUsers.prepare(users.names);
+    beforeStart: async (tool, index) => {
+      if (comfyUsers && tool.rewrites.includes("comfy-user")) await comfyUsers.prepare(users.names, index);
     },
     secret,
     explain: (_tool, gpu, tail): Promise<string | null> =>
@@ -108,10 +113,13 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   });
   const jobs = new JobRunner({ config, logs, logger });
   const tools = new ToolService(config, manager, jobs, activity);
+  for (const tool of manager.tools)
+    if (comfyUsers && tool.rewrites.includes("comfy-user")) placeByComfyUser(tools, tool, comfyUsers);
   const actions = new AdminActions(config, tools, jobs, options.checkInstallSpace ?? true);
   const models = new ModelService({ config, logger });
   const keys = new ApiKeys(path.join(config.stateDir, "api_keys.json"), logger);
   await users.start();
+  await comfyUsers?.load();
   await manager.load();
   for (const tool of manager.tools) {
     for (const instance of manager.instances(tool.id))

@@ -16,6 +16,7 @@ import type { Who } from "../users/who.js";
 import { StudioError } from "../util/errors.js";
 import { identify, toolCookieHeader, type AccessDeps } from "./access.js";
 import type { Activity } from "./activity.js";
+import { placeComfyArtist } from "./comfy-place.js";
 import type { ComfyUsers } from "./comfy-users.js";
 import { makeToolCookie, toolCookieName, TOOL_COOKIE_TTL_MS } from "./cookies.js";
 import { setRoute } from "./forward.js";
@@ -46,7 +47,7 @@ export interface PortDeps {
 }
 
 type Decision =
-  | { ok: true; who: Who; url: string; port: number; renew: boolean; via: string }
+  | { ok: true; who: Who; url: string; index: number; port: number; renew: boolean; via: string }
   | { ok: false; status: number; title: string; sentence: string; refresh?: boolean; redirect?: string };
 
 /** The studio's origin as a browser on this tool port sees it. */
@@ -113,7 +114,7 @@ export class ToolPort {
   }
 
   /** Who, whether they may in, and where to. */
-  private decide(req: IncomingMessage, res: ServerResponse | null): Decision | "answered" {
+  private async decide(req: IncomingMessage, res: ServerResponse | null): Promise<Decision | "answered"> {
     const { tool, deps } = this;
     const entry = identify(req, this.access);
     if (entry.kind === "bad-key")
@@ -157,7 +158,12 @@ export class ToolPort {
     const problem = deps.tools.accessProblem(who, tool);
     if (problem) return { ok: false, status: 403, title: `${tool.name} is for admins`, sentence: problem };
     const instances = deps.tools.manager.instances(tool.id);
-    const index = deps.tools.placement.forRequest(tool.id, who.artist, instances);
+    const placed =
+      deps.comfyUsers && tool.rewrites.includes("comfy-user") && instances.length > 1
+        ? await placeComfyArtist(deps.tools, deps.comfyUsers, tool, who, instances)
+        : deps.tools.placement.forRequest(tool.id, who.artist, instances);
+    if (placed !== null && typeof placed === "object") return placed;
+    const index = placed;
     const instance = index === null ? undefined : instances[index];
     const target = instance?.targetPort ?? null;
     if (!instance || target === null || !instance.portReady) {
@@ -174,7 +180,7 @@ export class ToolPort {
         refresh: starting,
       };
     }
-    return { ok: true, who, url, port: target, renew: entry.renew, via: entry.via };
+    return { ok: true, who, url, index: index!, port: target, renew: entry.renew, via: entry.via };
   }
 
   private refuse(
@@ -210,7 +216,7 @@ export class ToolPort {
     Object.assign(headers, tokenHeaders(this.tool, this.deps.secret));
     if (this.tool.rewrites.includes("comfy-user") && this.deps.comfyUsers) {
       headers["comfy-user"] = decision.who.artist
-        ? await this.deps.comfyUsers.idFor(decision.who.artist, decision.port)
+        ? await this.deps.comfyUsers.idFor(decision.who.artist, decision.index, decision.port)
         : "default";
     }
     return headers;
@@ -218,7 +224,7 @@ export class ToolPort {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const decision = this.decide(req, res);
+      const decision = await this.decide(req, res);
       if (decision === "answered") return;
       if (!decision.ok) return this.refuse(req, res, decision);
       const { who } = decision;
@@ -280,7 +286,7 @@ export class ToolPort {
   async upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     socket.on("error", () => socket.destroy());
     try {
-      const decision = this.decide(req, null);
+      const decision = await this.decide(req, null);
       if (decision === "answered") return;
       if (!decision.ok) {
         const body = JSON.stringify({ success: false, message: decision.sentence });

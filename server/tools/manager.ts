@@ -36,8 +36,8 @@ export interface ToolManagerOptions {
   settings?: Partial<ToolSettings>;
   /** Per tool, the GPU of each instance (null: not pinned); one unpinned instance when not given. */
   instances?: Partial<Record<ToolId, (number | null)[]>>;
-  /** Per tool, work a start needs first. */
-  beforeStart?: (tool: ToolDefinition) => Promise<void>;
+  /** Per tool, work a start of its instance `index` needs first. */
+  beforeStart?: (tool: ToolDefinition, index: number) => Promise<void>;
   /** Signs tools' own tokens (registry `upstreamToken`). */
   secret?: string;
   /** Why an instance crashed, from the end of its log (see system/system.ts). */
@@ -80,7 +80,7 @@ export class ToolManager {
               index,
               onChange: () => this.saver.schedule(),
               persist: async () => void (await this.saver.flush()),
-              beforeStart: options.beforeStart ? () => options.beforeStart!(tool) : undefined,
+              beforeStart: options.beforeStart ? () => options.beforeStart!(tool, index) : undefined,
               secret: options.secret,
               explain: options.explain ? (tail) => options.explain!(tool, gpu, tail) : undefined,
             }),
