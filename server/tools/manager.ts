@@ -156,6 +156,6 @@ export class ToolManager {
   /** Writes what is pending and stops saving: the tools run on, and the next studio takes them back. */
   async close(): Promise<void> {
     await this.saver.close();
-    for (const instance of this.all()) instance.detach();
+    await Promise.all(this.all().map((instance) => instance.detach()));
   }
 }

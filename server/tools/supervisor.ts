@@ -102,10 +102,14 @@ export class ToolSupervisor {
     await stop(this.instance, by, why);
   }
 
-  /** Stops watching (the studio is closing): no callback of a run seen so far changes or notes anything. */
-  detach(): void {
+  /**
+   * Stops watching (the studio is closing): no callback of a run seen so far changes or notes anything, and
+   * a launch under way spawns nothing. Resolves once that launch has written what it was writing.
+   */
+  async detach(): Promise<void> {
     this.instance.detached = true;
     this.instance.run++;
+    await this.instance.preparing;
   }
 
   /** Takes back a tool from a saved record: watches it when its process still lives, else marks it. */

@@ -62,12 +62,25 @@ export function start(instance: InstanceState, artist: string): { started: boole
   return { started: true };
 }
 
-async function launch(instance: InstanceState, run: number, artist: string): Promise<void> {
-  const { tool, deps, proc } = instance;
-  const output = outputRoot(tool, deps.config.workspaceDir);
+/** What a launch writes before it spawns; a closing studio waits for it (see `detach`). */
+async function prepare(instance: InstanceState, output: string | undefined): Promise<void> {
+  const { deps } = instance;
   if (output) await fs.mkdir(output, { recursive: true });
   await fs.mkdir(path.dirname(deps.log.file), { recursive: true });
   await deps.beforeStart?.();
+}
+
+async function launch(instance: InstanceState, run: number, artist: string): Promise<void> {
+  const { tool, deps, proc } = instance;
+  const output = outputRoot(tool, deps.config.workspaceDir);
+  const preparing = prepare(instance, output);
+  instance.preparing = preparing.then(
+    () => undefined,
+    () => undefined,
+  );
+  await preparing;
+  instance.preparing = undefined;
+  if (run !== instance.run) return;
   const port = await freeLoopbackPort();
   // The intent first: a studio killed from here on finds this run again by its marker.
   instance.update({ ...proc.prepare(), internal_port: port });

@@ -26,6 +26,8 @@ export class InstanceState {
   ready = false;
   /** Set when the studio closes: the process runs on, and the next studio watches it. */
   detached = false;
+  /** The files a launch writes before it spawns (folders, ComfyUI's users), while it writes them. */
+  preparing: Promise<void> | undefined;
 
   constructor(
     readonly tool: ToolDefinition,
