@@ -3,16 +3,15 @@
  * every failure with `[tag] error: <sentence>`; other programs' `Error: ...`/`fatal: ...` lines count too.
  */
 import type { LogFile } from "../logs/logfile.js";
+import { isStudioNote } from "../logs/note.js";
 import { tailLines } from "../logs/tail.js";
 
 const ERROR_LINE = /(?:^|\s|\])(?:error|fatal|ERROR|Error|FATAL):\s*(\S.*)$/;
-/** Lines the studio writes itself: never the reason. */
-const STUDIO_LINE = /^\[studio /;
 
 export function lastErrorLine(text: string): string | null {
   const lines = text.split("\n").reverse();
   for (const line of lines) {
-    if (STUDIO_LINE.test(line)) continue;
+    if (isStudioNote(line)) continue;
     const match = ERROR_LINE.exec(line.trim());
     if (match?.[1]) return match[1].trim().slice(0, 300);
   }

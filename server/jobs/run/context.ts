@@ -8,6 +8,7 @@
  * context.finish(job, "succeeded", 0, null);               // ended_at set, process details cleared
  * ```
  */
+import { studioNote } from "../../logs/note.js";
 import type { JobStatus } from "../../api.js";
 import type { LogFile } from "../../logs/logfile.js";
 import { EMPTY_PROCESS } from "../../process/managed.js";
@@ -27,7 +28,7 @@ export class JobContext {
   /** Writes a line of the studio's own into the job's log; a failed write is logged, never thrown. */
   async note(id: string, line: string): Promise<void> {
     try {
-      await this.log(id).append(`[studio ${new Date().toISOString()}] ${line}\n`);
+      await this.log(id).append(studioNote(line));
     } catch (error) {
       this.options.logger.warn({ err: error, job: id }, "could not write to a job log");
     }

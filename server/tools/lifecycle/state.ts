@@ -11,6 +11,7 @@
  * instance.targetPort;                                            // the internal port, or null
  * ```
  */
+import { studioNote } from "../../logs/note.js";
 import { ACTIVE_STATES } from "../../api.js";
 import { ManagedProcess } from "../../process/managed.js";
 import type { ToolRecord } from "../../state/schemas.js";
@@ -62,7 +63,7 @@ export class InstanceState {
   note(line: string): void {
     if (this.detached) return;
     void this.deps.log
-      .append(`[studio ${new Date().toISOString()}] ${line}\n`)
+      .append(studioNote(line))
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, tool: this.tool.id }, "could not write to a tool log"),
       );
