@@ -1,6 +1,6 @@
 /**
  * One download by the studio's downloader in a process of its own, so that its CPU time is its own. Prints
- * one JSON line: `{ "ms": wall time, "cpuSeconds": user + sys of this process during the download }`.
+ * one JSON line: `{ "ms": wall time, "cpuSeconds": user + sys of this process during the download, "sysSeconds": sys }`.
  *
  * ```sh
  * node dist/bench/download-child.js --url http://127.0.0.1:8080/f.bin --dir /tmp/x [--sha256 HEX]
@@ -35,4 +35,6 @@ await downloadFiles([{ url: values.url, dest, sha256: values.sha256 }], {
 });
 const ms = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
-process.stdout.write(`${JSON.stringify({ ms, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ms, cpuSeconds: (cpu.user + cpu.system) / 1e6, sysSeconds: cpu.system / 1e6 })}\n`,
+);

@@ -32,6 +32,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 interface Sample {
   ms: number;
   cpuSeconds: number;
+  /** The kernel's part of cpuSeconds (socket reads, page-cache writes). */
+  sysSeconds: number;
 }
 
 interface Server {
@@ -57,7 +59,12 @@ async function startServer(size: number, rate: number): Promise<Server> {
 async function timed(command: string, args: string[]): Promise<Sample & { stdout: string }> {
   const result = await execa("/usr/bin/time", ["-f", "%e %U %S", command, ...args]);
   const [elapsed, user, sys] = (result.stderr.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
-  return { ms: (elapsed ?? NaN) * 1000, cpuSeconds: (user ?? NaN) + (sys ?? NaN), stdout: result.stdout };
+  return {
+    ms: (elapsed ?? NaN) * 1000,
+    cpuSeconds: (user ?? NaN) + (sys ?? NaN),
+    sysSeconds: sys ?? NaN,
+    stdout: result.stdout,
+  };
 }
 
 async function studio(url: string, size: number, sha?: string): Promise<Sample> {
@@ -81,10 +88,14 @@ async function curl(url: string, size: number, hasher?: { command: string; args:
   try {
     const fetched = await timed("curl", ["-s", "-o", dest, url]);
     if ((await fs.stat(dest)).size !== size) throw new Error("curl wrote a short file");
-    if (!hasher) return { ms: fetched.ms, cpuSeconds: fetched.cpuSeconds };
+    if (!hasher) return { ms: fetched.ms, cpuSeconds: fetched.cpuSeconds, sysSeconds: fetched.sysSeconds };
     const hashed = await timed(hasher.command, [...hasher.args, dest]);
     if (!hashed.stdout.includes(hasher.sha)) throw new Error(`${hasher.command} gave another digest`);
-    return { ms: fetched.ms + hashed.ms, cpuSeconds: fetched.cpuSeconds + hashed.cpuSeconds };
+    return {
+      ms: fetched.ms + hashed.ms,
+      cpuSeconds: fetched.cpuSeconds + hashed.cpuSeconds,
+      sysSeconds: fetched.sysSeconds + hashed.sysSeconds,
+    };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
@@ -119,6 +130,8 @@ const seconds = (samples: Sample[]): string =>
   );
 const mbps = (size: number) => (s: Sample) => size / 1e6 / (s.ms / 1000);
 const cpuPerGB = (size: number) => (s: Sample) => s.cpuSeconds / (size / 1e9);
+const userPerGB = (size: number) => (s: Sample) => (s.cpuSeconds - s.sysSeconds) / (size / 1e9);
+const sysPerGB = (size: number) => (s: Sample) => s.sysSeconds / (size / 1e9);
 
 function goal(value: number, text: string, met: boolean): string {
   return `${text}: ${met ? "met" : "NOT met"} (median ${value.toFixed(2)})`;
@@ -192,6 +205,14 @@ export async function run(): Promise<void> {
       spread([...verified.a, ...openssl.a].map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"),
     );
     line("curl -s -o", spread(plain.b.map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"));
+    line(
+      "  of which the kernel's (sys): downloader / curl",
+      `${spread(plain.a.map(sysPerGB(LOOPBACK_SIZE)), 2, " s/GB")} / ${spread(plain.b.map(sysPerGB(LOOPBACK_SIZE)), 2, " s/GB")}`,
+    );
+    line(
+      "  and the process's own (user): downloader / curl",
+      `${spread(plain.a.map(userPerGB(LOOPBACK_SIZE)), 2, " s/GB")} / ${spread(plain.b.map(userPerGB(LOOPBACK_SIZE)), 2, " s/GB")}`,
+    );
     line("curl, then sha256sum", spread(verified.b.map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"));
   } finally {
     loopback.stop();
