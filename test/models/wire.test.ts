@@ -191,6 +191,12 @@ describe("the downloader's HTTP client", () => {
     await expect(get(silent, pool, { headTimeoutMs: 100 })).rejects.toThrow(
       /no answer from 127\.0\.0\.1:\d+ for 1 s/,
     );
+    const twice = await rawServer(
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno",
+      true,
+    );
+    expect((await readAll(await get(twice, pool))).toString()).toBe("ok");
+    expect(pool.waiting).toBe(0); // a connection that sent an answer nobody asked for is not kept
     const hangUp = await rawServer("");
     await expect(get(hangUp, pool)).rejects.toThrow(/closed the connection without answering/);
   });

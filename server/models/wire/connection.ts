@@ -159,7 +159,10 @@ export class Connection {
       return 1;
     }
     const exchange = this.exchange;
-    if (!exchange) return 1;
+    if (!exchange || this.answer) {
+      this.close(new Error(`${this.host} sent an answer nobody asked for`));
+      return 1;
+    }
     this.keepAlive = info.shouldKeepAlive;
     this.socket.setTimeout(0);
     const answer = new Answer(status, headerRecord(info.headers), {
@@ -177,13 +180,14 @@ export class Connection {
       this.interim = false;
       return;
     }
+    if (this.closed) return;
     const answer = this.answer;
     this.answer = undefined;
     this.exchange = undefined;
     this.unwatch();
     this.answered++;
     answer?.ended();
-    if (this.closed) return;
+    if (this.closed) return; // the sink may have closed it
     if (this.keepAlive && this.onIdle) this.onIdle(this);
     else this.close(new Error(`the connection to ${this.host} closed`));
   }
