@@ -10,6 +10,7 @@
  * await comfy.stop("Rosa Macak");    // the stop ladder, then the port is free
  * ```
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ToolState } from "../api.js";
 import type { ToolRecord } from "../state/schemas.js";
 import type { SupervisorDeps } from "./instance.js";
@@ -28,6 +29,9 @@ export {
   type SupervisorDeps,
   type SupervisorSettings,
 } from "./instance.js";
+
+/** How long a closing studio waits for a launch that is writing its files (ComfyUI users.json). */
+export const DETACH_WAIT_MS = 2000;
 
 export class ToolSupervisor {
   private readonly instance: InstanceState;
@@ -104,12 +108,14 @@ export class ToolSupervisor {
 
   /**
    * Stops watching (the studio is closing): no callback of a run seen so far changes or notes anything, and
-   * a launch under way spawns nothing. Resolves once that launch has written what it was writing.
+   * a launch under way spawns nothing. Resolves once that launch has written what it was writing, or after
+   * DETACH_WAIT_MS (a studio shutting down has 5 s in all).
    */
   async detach(): Promise<void> {
     this.instance.detached = true;
     this.instance.run++;
-    await this.instance.preparing;
+    if (this.instance.preparing)
+      await Promise.race([this.instance.preparing, sleep(DETACH_WAIT_MS, undefined, { ref: false })]);
   }
 
   /** Takes back a tool from a saved record: watches it when its process still lives, else marks it. */
