@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import type { Browser, BrowserContext, Locator, Page, Route } from "playwright-core";
+import type { APIResponse, Browser, BrowserContext, Locator, Page, Route } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { collectProblems, hasChromium, launchBrowser } from "../helpers/browser.js";
 import { removeDirs, startTestStudio, type TestStudio } from "../helpers/studio.js";
@@ -42,7 +42,12 @@ export function useBrowser(): void {
 
   afterEach(async () => {
     for (const entry of served.splice(0)) {
-      for (const context of entry.contexts) await context.close().catch(() => undefined);
+      for (const context of entry.contexts) {
+        // A route handler still awaiting the studio when its page closes would throw "Response has been disposed".
+        for (const page of context.pages())
+          await page.unrouteAll({ behavior: "ignoreErrors" }).catch(() => undefined);
+        await context.close().catch(() => undefined);
+      }
       for (const supervisor of entry.s.studio.manager.all()) await supervisor.stop("test clean-up");
       for (const job of entry.s.studio.jobs.list()) {
         if (job.status === "queued" || job.status === "running")
@@ -89,12 +94,29 @@ const QUIET: Record<string, unknown> = {
   "/keep_alive": { success: true },
 };
 
+/**
+ * Runs a route handler that asks the studio first; a page that reloads or closes meanwhile disposes the
+ * studio's answer, which ends the handler quietly instead of as an unhandled rejection.
+ */
+export async function viaStudio(
+  route: Route,
+  answer: (response: APIResponse) => Promise<void>,
+): Promise<void> {
+  try {
+    await answer(await route.fetch());
+  } catch (error) {
+    if (/disposed|has been closed|Route is already handled/i.test(String(error))) return;
+    throw error;
+  }
+}
+
 /** Answers from the studio where it has the endpoint, else the quiet stand-in above. */
 async function realOrQuiet(route: Route): Promise<void> {
-  const response = await route.fetch();
-  const stand = QUIET[new URL(route.request().url()).pathname];
-  if (response.status() === 404 && stand) await route.fulfill({ json: stand });
-  else await route.fulfill({ response });
+  await viaStudio(route, async (response) => {
+    const stand = QUIET[new URL(route.request().url()).pathname];
+    if (response.status() === 404 && stand) await route.fulfill({ json: stand });
+    else await route.fulfill({ response });
+  });
 }
 
 export async function newPage(entry: Served, viewport = DESKTOP): Promise<Page> {

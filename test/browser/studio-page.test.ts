@@ -17,6 +17,7 @@ import {
   shot,
   terminalText,
   useBrowser,
+  viaStudio,
   waitForOutput,
   waitState,
 } from "./page.js";
@@ -296,15 +297,16 @@ describe.skipIf(!hasChromium)("the studio page", () => {
 
     // When the studio says the log restarted, the view says so.
     let answered = false;
-    await page.route("**/logs?*", async (route) => {
-      const response = await route.fetch();
-      const json = (await response.json()) as Record<string, unknown>;
-      if (!answered) {
-        answered = true;
-        json.reset = true;
-      }
-      await route.fulfill({ response, json });
-    });
+    await page.route("**/logs?*", (route) =>
+      viaStudio(route, async (response) => {
+        const json = (await response.json()) as Record<string, unknown>;
+        if (!answered) {
+          answered = true;
+          json.reset = true;
+        }
+        await route.fulfill({ response, json });
+      }),
+    );
     await page.locator(".term-note").waitFor();
     expect(await page.locator(".term-note").textContent()).toMatch(/cleared or rotated/);
     await page.unroute("**/logs?*");
@@ -389,27 +391,28 @@ describe.skipIf(!hasChromium)("the studio page", () => {
       downloading = true;
       return route.fulfill({ status: 202, json: { success: true, job_id: "models-job" } });
     });
-    await page.route("**/jobs", async (route) => {
-      const response = await route.fetch();
-      const json = (await response.json()) as { jobs: unknown[] };
-      if (downloading) {
-        json.jobs.unshift({
-          job_id: "models-job",
-          kind: "models",
-          target: "flux1-dev",
-          action: "download",
-          status: "running",
-          exit_code: null,
-          requested_by: "Razvan Matei",
-          created_at: new Date().toISOString(),
-          started_at: new Date().toISOString(),
-          ended_at: null,
-          message: null,
-          cancelled_by: null,
-        });
-      }
-      await route.fulfill({ response, json });
-    });
+    await page.route("**/jobs", (route) =>
+      viaStudio(route, async (response) => {
+        const json = (await response.json()) as { jobs: unknown[] };
+        if (downloading) {
+          json.jobs.unshift({
+            job_id: "models-job",
+            kind: "models",
+            target: "flux1-dev",
+            action: "download",
+            status: "running",
+            exit_code: null,
+            requested_by: "Razvan Matei",
+            created_at: new Date().toISOString(),
+            started_at: new Date().toISOString(),
+            ended_at: null,
+            message: null,
+            cancelled_by: null,
+          });
+        }
+        await route.fulfill({ response, json });
+      }),
+    );
     await page.route("**/logs?source=job%3Amodels-job*", (route) =>
       route.fulfill({
         json: {

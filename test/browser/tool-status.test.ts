@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { hasChromium } from "../helpers/browser.js";
 import { install } from "../helpers/studio.js";
 import type { ToolStatus } from "../../server/api.js";
-import { card, json, openPage, pick, problemsOf, serve, useBrowser, waitState } from "./page.js";
+import { card, json, openPage, pick, problemsOf, serve, useBrowser, viaStudio, waitState } from "./page.js";
 
 useBrowser();
 
@@ -18,11 +18,12 @@ type Patch = Partial<ToolStatus>;
 /** Answers /tools and /tool_status with the studio's statuses, `patch(id)` laid over each. */
 async function patchTools(page: Page, patch: () => Record<string, Patch>): Promise<void> {
   const over = (tool: ToolStatus) => ({ ...tool, ...(patch()[tool.tool_id] ?? {}) });
-  await page.route("**/tools", async (route: Route) => {
-    const response = await route.fetch();
-    const body = (await response.json()) as { tools: ToolStatus[] };
-    await route.fulfill({ response, json: { ...body, tools: body.tools.map(over) } });
-  });
+  await page.route("**/tools", (route: Route) =>
+    viaStudio(route, async (response) => {
+      const body = (await response.json()) as { tools: ToolStatus[] };
+      await route.fulfill({ response, json: { ...body, tools: body.tools.map(over) } });
+    }),
+  );
 }
 
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
