@@ -1,18 +1,26 @@
 /**
- * One download by the studio's downloader in a process of its own, so that its CPU time is its own. Prints
- * one JSON line: `{ "ms": wall time, "cpuSeconds": user + sys of this process during the download, "sysSeconds": sys }`.
+ * One download by the studio's downloader in a process of its own, so that its CPU time is its own (all
+ * its threads). Prints one JSON line: `{ "ms": wall time, "cpuSeconds": user + sys of this process during
+ * the download, "sysSeconds": sys }`. By default the run is in a download thread, as the studio's model jobs
+ * run; `--in-loop` runs it on the process's own event loop, the previous way.
  *
  * ```sh
- * node dist/bench/download-child.js --url http://127.0.0.1:8080/f.bin --dir /tmp/x [--sha256 HEX]
+ * node dist/bench/download-child.js --url http://127.0.0.1:8080/f.bin --dir /tmp/x [--sha256 HEX] [--in-loop]
  * ```
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { downloadFiles } from "../server/models/downloader.js";
+import { downloadSets } from "../server/models/downloader.js";
+import { downloadSetsInThread } from "../server/models/thread/run.js";
 
 const { values } = parseArgs({
-  options: { url: { type: "string" }, dir: { type: "string" }, sha256: { type: "string" } },
+  options: {
+    url: { type: "string" },
+    dir: { type: "string" },
+    sha256: { type: "string" },
+    "in-loop": { type: "boolean" },
+  },
 });
 if (!values.url || !values.dir) {
   console.error("usage: download-child --url URL --dir DIR [--sha256 HEX]");
@@ -23,7 +31,8 @@ const dest = path.join(workspaceDir, "bench.bin");
 await fs.mkdir(workspaceDir, { recursive: true });
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
-await downloadFiles([{ url: values.url, dest, sha256: values.sha256 }], {
+const download = values["in-loop"] ? downloadSets : downloadSetsInThread;
+await download([{ id: "bench", name: "bench", files: [{ url: values.url, dest, sha256: values.sha256 }] }], {
   workspaceDir,
   stateDir: path.join(values.dir, "state"),
   tokens: {},

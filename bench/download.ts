@@ -5,7 +5,8 @@
  *
  * (a) a server that limits each connection to 20 MB/s: downloader MB/s / curl MB/s, goal >= 3;
  * (b) unthrottled loopback, verified: (curl time + sha256sum time) / downloader-with-sha256 time, goal >= 1;
- * (c) CPU seconds (user + sys) per GB of the downloading process, goal: half of the previous downloader's.
+ * (c) CPU seconds (user + sys) per GB of the downloading process, goal: half of the previous downloader's;
+ *     beside it the same downloader on its process's event loop (the way before download threads), A/B.
  *
  * ```sh
  * npm run bench -- download
@@ -22,10 +23,10 @@ import { line, summary } from "./stats.js";
 
 const ROUNDS = 5;
 const MIB = 1024 * 1024;
-const LOOPBACK_SIZE = 512 * MIB;
+const LOOPBACK_SIZE = 1024 * MIB;
 const THROTTLED_SIZE = 128 * MIB;
 const RATE = 20e6;
-/** The single-stream downloader (commit c44e442) measured by this benchmark on the 2-core development machine. */
+/** The single-stream downloader (commit c44e442) measured by this benchmark (512 MiB samples) on the 2-core development machine. */
 const PREVIOUS_CPU_PER_GB = 1.76;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -67,11 +68,13 @@ async function timed(command: string, args: string[]): Promise<Sample & { stdout
   };
 }
 
-async function studio(url: string, size: number, sha?: string): Promise<Sample> {
+/** The downloader in a thread (as the studio runs it), or `inLoop`: on its process's event loop. */
+async function studio(url: string, size: number, sha?: string, inLoop = false): Promise<Sample> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-download-"));
   try {
     const args = [path.join(HERE, "download-child.js"), "--url", url, "--dir", dir];
     if (sha) args.push("--sha256", sha);
+    if (inLoop) args.push("--in-loop");
     const result = await execa(process.execPath, args);
     const got = (await fs.stat(path.join(dir, "workspace", "bench.bin"))).size;
     if (got !== size) throw new Error(`the downloader wrote ${got} bytes, expected ${size}`);
@@ -187,6 +190,10 @@ export async function run(): Promise<void> {
     line("curl, then openssl dgst -sha256 (reference)", seconds(openssl.b));
     line("(curl + openssl) / downloader + sha256 (time)", spread(opensslRatio, 2, "x"));
 
+    const loop = await interleaved(
+      () => studio(loopback.url, LOOPBACK_SIZE),
+      () => studio(loopback.url, LOOPBACK_SIZE, undefined, true),
+    );
     console.log("  (c) CPU seconds (user + sys) per GB of the downloading process");
     const plainCpu = plain.a.map(cpuPerGB(LOOPBACK_SIZE));
     line("downloader", spread(plainCpu, 2, " s/GB"));
@@ -205,6 +212,16 @@ export async function run(): Promise<void> {
       spread([...verified.a, ...openssl.a].map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"),
     );
     line("curl -s -o", spread(plain.b.map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"));
+    const threadCpu = loop.a.map(cpuPerGB(LOOPBACK_SIZE));
+    const loopCpu = loop.b.map(cpuPerGB(LOOPBACK_SIZE));
+    line(
+      "A/B: in a download thread / on the event loop",
+      `${spread(threadCpu, 2, " s/GB")} / ${spread(loopCpu, 2, " s/GB")}`,
+    );
+    line(
+      "  and speed, thread / event loop",
+      `${spread(loop.a.map(mbps(LOOPBACK_SIZE)), 0, " MB/s")} / ${spread(loop.b.map(mbps(LOOPBACK_SIZE)), 0, " MB/s")}`,
+    );
     line(
       "  of which the kernel's (sys): downloader / curl",
       `${spread(plain.a.map(sysPerGB(LOOPBACK_SIZE)), 2, " s/GB")} / ${spread(plain.b.map(sysPerGB(LOOPBACK_SIZE)), 2, " s/GB")}`,

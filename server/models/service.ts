@@ -14,7 +14,8 @@ import type { ModelSetStatus, SetProgress } from "../api.js";
 import type { Config } from "../config.js";
 import type { JobRecord, JobRunner } from "../jobs/runner.js";
 import { badRequest } from "../util/errors.js";
-import { downloadSets, type DownloadProgress, type Tokens } from "./downloader.js";
+import type { DownloadProgress, Tokens } from "./downloader.js";
+import { downloadSetsInThread } from "./thread/run.js";
 import { loadModelSets, type ModelSet } from "./manifest.js";
 import { setsStatus } from "./status.js";
 
@@ -74,7 +75,7 @@ export class ModelService {
           this.jobId = record.job_id;
           this.progress.clear();
           const onProgress = (p: DownloadProgress) => this.progress.set(p.id, toView(p));
-          const summary = await downloadSets(chosen, {
+          const summary = await downloadSetsInThread(chosen, {
             workspaceDir: config.workspaceDir,
             stateDir: config.stateDir,
             tokens,

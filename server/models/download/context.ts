@@ -42,6 +42,8 @@ export interface RunContext {
   pool: ConnectionPool;
   /** The run's write buffers. */
   slabs: SlabPool;
+  /** How bodies reach the disk: "sync" only in a thread of the run's own (see download/direct.ts). */
+  writes: "async" | "sync";
   /** Ends the run's waiting connections. */
   close: () => void;
   /** Replaces every token in `text` with `[token]`. */
@@ -114,6 +116,7 @@ export async function openContext(options: DownloadOptions): Promise<RunContext>
     connections: pLimit(whole(options.maxConnections, 16, 1)),
     pool,
     slabs: new SlabPool(),
+    writes: options.writes ?? "async",
     close: () => pool.close(),
     redact,
     log,

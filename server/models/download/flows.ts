@@ -6,7 +6,7 @@
  * ```ts
  * const flows = new Flows(ctx.idleTimeoutMs);
  * const stop = flows.every(tickMs, (bytes) => progress.add(task, bytes));
- * const body = new BodyWriter(res, fd, offset, signal, ctx.slabs);
+ * const body = writeBody(res, fd, offset, signal, ctx);
  * const flow = flows.add(res, body, url.host, (bytes) => (piece.written += bytes));
  * try { await body.done; } finally { flows.remove(flow); stop(); }
  * ```
@@ -28,7 +28,7 @@ export class Flows {
 
   constructor(private readonly idleTimeoutMs: number) {}
 
-  /** Watches `res` being written by `out` (a BodyWriter); `onWritten` gets each count of new bytes on disk. */
+  /** Watches `res` being written by `out` (a body writer); `onWritten` gets each count of new bytes on disk. */
   add(
     res: Answer,
     out: { readonly written: number },

@@ -13,7 +13,7 @@
  * ```
  */
 import { promises as fs } from "node:fs";
-import { z } from "zod";
+import type { z } from "zod";
 import { writeFileAtomic } from "../../state/atomic.js";
 
 const MIB = 1024 * 1024;
@@ -34,13 +34,18 @@ export interface RangeState {
   pieces: Piece[];
 }
 
-const StateFile = z.object({
-  version: z.literal(1),
-  url: z.string(),
-  size: z.number().int().positive(),
-  pieceBytes: z.number().int().positive(),
-  written: z.array(z.number().int().nonnegative()),
-});
+/** The state file's schema, made on first use: only a resumed `.part` needs it (zod loads in about 60 ms). */
+async function stateFileSchema() {
+  const { z } = await import("zod");
+  return z.object({
+    version: z.literal(1),
+    url: z.string(),
+    size: z.number().int().positive(),
+    pieceBytes: z.number().int().positive(),
+    written: z.array(z.number().int().nonnegative()),
+  });
+}
+let schema: ReturnType<typeof stateFileSchema> | undefined;
 
 /** The range state file of a `.part`. Example: `rangeStatePath("/w/a.bin.part") // "/w/a.bin.part.ranges"`. */
 export function rangeStatePath(part: string): string {
@@ -87,9 +92,10 @@ export function contiguousBytes(pieces: readonly Piece[]): number {
 
 /** The saved state of `part` when it is there, readable and for `url`; else undefined. */
 export async function loadRangeState(part: string, url: string): Promise<RangeState | undefined> {
-  let parsed: z.infer<typeof StateFile>;
+  let parsed: z.infer<Awaited<ReturnType<typeof stateFileSchema>>>;
   try {
-    parsed = StateFile.parse(JSON.parse(await fs.readFile(rangeStatePath(part), "utf8")));
+    const text = await fs.readFile(rangeStatePath(part), "utf8");
+    parsed = (await (schema ??= stateFileSchema())).parse(JSON.parse(text));
   } catch {
     return undefined;
   }

@@ -38,7 +38,7 @@ import {
 import { sizeOnDisk, type Task } from "./plan.js";
 import type { Progress } from "./progress.js";
 import { Ramp } from "./ramp.js";
-import { BodyWriter } from "./writer.js";
+import { writeBody } from "./body.js";
 
 /** The saved state of the `.part`, or a new one (a `.part` without state holds a prefix). */
 async function rangeState(task: Task, ctx: RunContext, size: number, slot: HashSlot): Promise<RangeState> {
@@ -156,7 +156,7 @@ async function fetchPiece(task: Task, piece: Piece, fd: number, p: PieceContext)
       signal: p.signal,
       via: p.via,
     });
-    const body = new BodyWriter(res, fd, from, p.signal, p.ctx.slabs);
+    const body = writeBody(res, fd, from, p.signal, p.ctx);
     const flow = p.flows.add(res, body, url.host, (bytes) => (piece.written += bytes));
     try {
       await body.done;

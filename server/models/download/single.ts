@@ -20,7 +20,7 @@ import type { HashSlot } from "./hasher.js";
 import { contiguousBytes, dropRangeState, loadRangeState } from "./pieces.js";
 import { sizeOnDisk, type Task } from "./plan.js";
 import type { Progress } from "./progress.js";
-import { BodyWriter } from "./writer.js";
+import { writeBody } from "./body.js";
 
 /** Bytes the `.part` holds from its start; a `.part` written in ranges is cut to its contiguous prefix. */
 async function prefixOnDisk(task: Task, slot: HashSlot): Promise<number> {
@@ -119,7 +119,7 @@ export async function streamWhole(
   await fs.mkdir(path.dirname(task.part), { recursive: true });
   const handle = await fs.open(task.part, append && partSize > 0 ? "r+" : "w");
   const base = append ? partSize : 0;
-  const body = new BodyWriter(res, handle.fd, base, signal, ctx.slabs);
+  const body = writeBody(res, handle.fd, base, signal, ctx);
   const flows = new Flows(idleTimeoutMs);
   const stop = flows.every(tickMs(ctx.progressIntervalMs, ctx.logIntervalMs), (bytes) => {
     progress.add(task, bytes);

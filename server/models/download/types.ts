@@ -75,6 +75,12 @@ export interface DownloadOptions {
   progressIntervalMs?: number;
   /** A connection that brings no byte for this long is dropped and retried (default 60 s). */
   idleTimeoutMs?: number;
+  /**
+   * How bodies reach the disk: "async" (default) copies them into slabs written on the thread pool, which
+   * never blocks the event loop; "sync" writes them with blocking writes straight from the connection's
+   * buffer, for about half the CPU, and is only for a thread that does nothing else (`downloadSetsInThread`).
+   */
+  writes?: "async" | "sync";
   /** TLS settings for every host: `ca` trusts a certificate authority of one's own instead of the usual ones. */
   tls?: ConnectOptions;
 }
