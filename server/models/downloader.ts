@@ -1,6 +1,6 @@
 /**
  * The resumable model downloader. It runs in-process (no curl, so a token is never in a process's
- * arguments). A file of known size is fetched over several Range connections written at their offsets into
+ * arguments); the studio's model jobs run it in a thread of its own (`thread/run.ts`). A file of known size is fetched over several Range connections written at their offsets into
  * `DEST.part`, with a small range state beside it so a crash resumes each piece; other files stream over one
  * connection. The SHA-256, when the manifest gives one, is computed while the file arrives; then the `.part`
  * becomes DEST. Each step lives in `download/`: plan, probe, disk, single/ranged transfer, retry, summary.
