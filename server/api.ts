@@ -66,7 +66,7 @@ export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancel
 export type JobStatus = (typeof JOB_STATUSES)[number];
 /** Statuses of a job that has not ended. */
 export const PENDING_STATUSES: readonly JobStatus[] = ["queued", "running"];
-export const JOB_KINDS = ["tool", "custom_nodes", "models"] as const;
+export const JOB_KINDS = ["tool", "custom_nodes", "models", "old_copy"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** A job: `GET /jobs`, newest first. */
@@ -127,4 +127,15 @@ export interface ModelProgress {
   job_id: string | null;
   running: boolean;
   sets: SetProgress[];
+}
+
+/** An old copy a reinstall left beside a tool: `GET /old_copies`. */
+export interface OldCopy {
+  /** The folder's name in the workspace, e.g. `ComfyUI.old-20261201-101500`. */
+  name: string;
+  tool_id: string;
+  /** When the reinstall made it (from its name). */
+  made_at: string;
+  /** Disk bytes it holds; null until measured (or when it cannot be). */
+  bytes: number | null;
 }

@@ -21,6 +21,7 @@ import type { SessionStore } from "./http/session-store.js";
 import { PodIdle } from "./idle/pod.js";
 import { ToolIdle } from "./idle/tools.js";
 import { AdminActions } from "./jobs/actions.js";
+import { OldCopies } from "./jobs/old-copies.js";
 import { JobRunner } from "./jobs/runner.js";
 import { LogStore } from "./logs/logfile.js";
 import { ModelService } from "./models/service.js";
@@ -51,6 +52,7 @@ export interface Studio {
   manager: ToolManager;
   tools: ToolService;
   actions: AdminActions;
+  oldCopies: OldCopies;
   jobs: JobRunner;
   logs: LogStore;
   models: ModelService;
@@ -116,6 +118,7 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
   for (const tool of manager.tools)
     if (comfyUsers && tool.rewrites.includes("comfy-user")) placeByComfyUser(tools, tool, comfyUsers);
   const actions = new AdminActions(config, tools, jobs, options.checkInstallSpace ?? true);
+  const oldCopies = new OldCopies(config, jobs);
   const models = new ModelService({ config, logger });
   const keys = new ApiKeys(path.join(config.stateDir, "api_keys.json"), logger);
   await users.start();
@@ -160,6 +163,7 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
     manager,
     tools,
     actions,
+    oldCopies,
     jobs,
     logs,
     models,

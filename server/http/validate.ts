@@ -31,6 +31,7 @@ export const ApiKeyBody = z.object({ rotate: z.literal(true, { error: "rotate mu
 export const OpenQuery = z.object({ next: text("next", 2000).optional() });
 export const AdminActionBody = z.object({ tool_id: text("tool_id", 100), action: text("action", 100) });
 export const CustomNodesBody = z.object({ action: text("action", 100) });
+export const OldCopyBody = z.object({ action: text("action", 100), name: text("name", 200) });
 export const DownloadBody = z.object({
   models: z
     .array(text("a model set id", 100), { error: "models must be a list of set ids" })

@@ -50,7 +50,7 @@ export class AdminActions {
     if (!disk || disk.free_bytes >= tool.installBytes) return;
     throw new StudioError(
       507,
-      `${tool.name} needs about ${formatBytes(tool.installBytes)} free on the volume (${disk.path}); it has ${formatBytes(disk.free_bytes)}. Free some space (old *.old-* folders, unused models) and try again.`,
+      `${tool.name} needs about ${formatBytes(tool.installBytes)} free on the volume (${disk.path}); it has ${formatBytes(disk.free_bytes)}. Free some space (the old copies in the admin panel, unused models) and try again.`,
     );
   }
 

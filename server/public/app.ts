@@ -7,6 +7,7 @@ import { goOnIfReady } from "./next.js";
 import { AdminTools } from "./admin-tools.js";
 import { ApiError, getJson, messageOf } from "./api.js";
 import { CustomNodesView } from "./custom-nodes.js";
+import { OldCopiesView } from "./old-copies.js";
 import { confirmDialog } from "./dialogs.js";
 import { byId, h, setHidden, showError } from "./dom.js";
 import { GalleryView } from "./gallery.js";
@@ -129,6 +130,15 @@ const nodesView = new CustomNodesView(
   adminHooks,
 );
 
+const oldCopies = new OldCopiesView(
+  {
+    list: byId("old-copies", HTMLUListElement),
+    empty: byId("old-copies-empty", HTMLElement),
+    error: byId("old-copies-error", HTMLElement),
+  },
+  { ...adminHooks, toolName: (id) => toolsView.name(id) },
+);
+
 function showTools(tools: ToolStatus[]): void {
   toolsView.render(tools);
   byId("tools", HTMLUListElement).removeAttribute("aria-busy");
@@ -174,6 +184,8 @@ const modelsView = new ModelsView(
 
 const jobsError = byId("jobs-error", HTMLElement);
 let nodesJobPending = false;
+/** The ended jobs that make or delete old copies (reinstalls, deletes), as of the last poll. */
+let copiesJobsEnded = "";
 const jobsPoller = new Poller(async () => {
   try {
     jobs = (await getJson<{ jobs: Job[] }>("/jobs")).jobs;
@@ -191,6 +203,16 @@ const jobsPoller = new Poller(async () => {
   const nodesPending = jobs.some((job) => job.kind === "custom_nodes" && isPending(job));
   if (nodesJobPending && !nodesPending) void nodesView.load();
   nodesJobPending = nodesPending;
+  // A reinstall or a delete that ended since the last poll changed the old copies.
+  const copiesEnded = jobs
+    .filter(
+      (job) =>
+        !isPending(job) && (job.kind === "old_copy" || (job.kind === "tool" && job.action === "reinstall")),
+    )
+    .map((job) => job.job_id)
+    .join(",");
+  if (copiesEnded !== copiesJobsEnded) void oldCopies.load();
+  copiesJobsEnded = copiesEnded;
   if (modelsView.isDownloading) {
     await modelsView.pollProgress();
     return 1000;
@@ -257,6 +279,7 @@ function applyMe(next: Me): void {
       adminListsLoaded = true;
       void nodesView.load();
       void modelsView.load();
+      void oldCopies.load();
     }
   } else {
     adminListsLoaded = false;

@@ -6,6 +6,7 @@ export type {
   LogAnswer,
   ModelProgress,
   ModelSetStatus as ModelSet,
+  OldCopy,
   SetProgress as ModelSetProgress,
   ToolState,
   ToolStatus,

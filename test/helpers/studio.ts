@@ -2,7 +2,7 @@
  * A studio in temp folders for tests: its own workspace, state folder and users file, the fixture repo's
  * stand-in tools on free ports, and a supertest agent per "browser".
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pino, type Logger } from "pino";
@@ -117,6 +117,25 @@ export function standinMode(dirs: TestDirs, toolId: string, mode: string): void 
 export function jobMode(dirs: TestDirs, scriptStem: string, mode: string): void {
   mkdirSync(path.join(dirs.workspace, ".standin", "jobs"), { recursive: true });
   writeFileSync(path.join(dirs.workspace, ".standin", "jobs", `${scriptStem}.mode`), mode);
+}
+
+/**
+ * Gives the studio of `dirs` a repository of its own (in its temp folder): the fixture repo's stand-ins
+ * plus the studio's real `setup/{part}` folders, for a test that runs a real script.
+ */
+export function withRealSetup(dirs: TestDirs, parts: readonly string[]): void {
+  const repo = path.join(dirs.root, "repo");
+  cpSync(FIXTURE_REPO, repo, { recursive: true });
+  for (const part of parts) {
+    cpSync(path.join(findRepoRoot(), "setup", part), path.join(repo, "setup", part), { recursive: true });
+  }
+  dirs.env.REPO_DIR = repo;
+}
+
+/** An old copy a reinstall would leave in the workspace: `name` holding one file of `bytes`. */
+export function oldCopy(dirs: TestDirs, name: string, bytes: number): void {
+  mkdirSync(path.join(dirs.workspace, name, "venv"), { recursive: true });
+  writeFileSync(path.join(dirs.workspace, name, "venv", "lib.so"), Buffer.alloc(bytes, 1));
 }
 
 export function removeDirs(dirs: TestDirs): void {

@@ -68,6 +68,8 @@ const ROWS: Row[] = [
   { what: "custom nodes action", method: "POST", url: "/custom_nodes_action", body: { action: "update" }, expect: [401, 403, 403, 403, 403, 202] },
   { what: "model sets", method: "GET", url: "/models", expect: [401, 200, 200, 200, 200, 200] },
   { what: "download models (unknown set)", method: "POST", url: "/download_models", body: { models: ["no-such-set"] }, expect: [401, 403, 403, 403, 403, 400] },
+  { what: "old copies", method: "GET", url: "/old_copies", expect: [401, 200, 200, 200, 200, 200] },
+  { what: "delete an old copy (none there)", method: "POST", url: "/old_copies_action", body: { action: "delete", name: "ComfyUI.old-20261201-101500" }, expect: [401, 403, 403, 403, 403, 404] },
   { what: "job list", method: "GET", url: "/jobs", expect: [401, 200, 200, 200, 200, 200] },
   { what: "cancel a job", method: "POST", url: "/cancel_job", body: () => ({ job_id: jobId }), expect: [401, 403, 403, 403, 403, 200] },
   { what: "a tool's log", method: "GET", url: "/logs?source=lora-tool", expect: [401, 200, 200, 200, 200, 200] },

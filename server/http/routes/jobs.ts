@@ -1,4 +1,4 @@
-/** Admin jobs: tool actions, custom nodes, the job list and cancel (rules in jobs/actions.ts). */
+/** Admin jobs: tool actions, custom nodes, old copies, the job list and cancel (rules in jobs/actions.ts, jobs/old-copies.ts). */
 import { Router } from "express";
 import { listCustomNodes } from "../../jobs/custom-nodes.js";
 import { publicJob } from "../../jobs/runner.js";
@@ -6,11 +6,12 @@ import type { Studio } from "../../studio.js";
 import { notFound } from "../../util/errors.js";
 import { route } from "../middleware.js";
 import { requireAdminMode } from "../session.js";
-import { AdminActionBody, CustomNodesBody, JobBody, parse } from "../validate.js";
+import { oneOf } from "../../jobs/actions.js";
+import { AdminActionBody, CustomNodesBody, JobBody, OldCopyBody, parse } from "../validate.js";
 
 export function jobRoutes(studio: Studio): Router {
   const router = Router();
-  const { users, jobs, config, actions } = studio;
+  const { users, jobs, config, actions, oldCopies } = studio;
 
   router.post(
     "/admin_action",
@@ -35,6 +36,24 @@ export function jobRoutes(studio: Studio): Router {
       const body = parse(CustomNodesBody, req.body);
       const admin = requireAdminMode(req, users);
       const job = actions.customNodes(admin, body.action);
+      res.status(202).json({ success: true, job_id: job.job_id, job: publicJob(job) });
+    }),
+  );
+
+  router.get(
+    "/old_copies",
+    route(async (_req, res) => {
+      res.json({ success: true, copies: await oldCopies.list() });
+    }),
+  );
+
+  router.post(
+    "/old_copies_action",
+    route(async (req, res) => {
+      const body = parse(OldCopyBody, req.body);
+      const admin = requireAdminMode(req, users);
+      oneOf(body.action, ["delete"], "action");
+      const job = await oldCopies.remove(admin, body.name);
       res.status(202).json({ success: true, job_id: job.job_id, job: publicJob(job) });
     }),
   );
