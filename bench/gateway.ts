@@ -280,6 +280,8 @@ async function downloadRounds(
   const mbps: Record<string, number[]> = { direct: [], gateway: [], pipe: [] };
   const pipeCpu: number[] = [];
   const studioCpu: number[] = [];
+  /** CPU seconds per GiB forwarded: what a core of its own would allow, whatever else shares this machine. */
+  const perGiB: Record<string, number[]> = { gateway: [], pipe: [] };
   const upstreamCpu: Record<string, number[]> = { direct: [], gateway: [] };
   const ratios: number[] = [];
   for (let round = 0; round < DOWNLOAD_ROUNDS; round++) {
@@ -291,7 +293,10 @@ async function downloadRounds(
       got[target.label] = await download(target, GiB);
       const seconds = (performance.now() - started) / 1000;
       upstreamCpu[target.label]!.push((100 * (cpuSeconds(upstreamPid) - upstream0)) / seconds);
-      if (target === proxied) studioCpu.push((100 * (cpuSeconds(proc.pid) - studio0)) / seconds);
+      if (target === proxied) {
+        studioCpu.push((100 * (cpuSeconds(proc.pid) - studio0)) / seconds);
+        perGiB.gateway!.push(cpuSeconds(proc.pid) - studio0);
+      }
     }
     mbps.direct!.push(got.direct!);
     mbps.gateway!.push(got.gateway!);
@@ -300,6 +305,7 @@ async function downloadRounds(
     const started = performance.now();
     mbps.pipe!.push(await download(pipe.target, GiB));
     pipeCpu.push((100 * (cpuSeconds(pipe.pid) - pipe0)) / ((performance.now() - started) / 1000));
+    perGiB.pipe!.push(cpuSeconds(pipe.pid) - pipe0);
   }
   line(`1 GiB download, direct (${DOWNLOAD_ROUNDS} rounds)`, spread(mbps.direct!, 0, " MB/s"));
   line("1 GiB download, through the gateway", spread(mbps.gateway!, 0, " MB/s"));
@@ -315,6 +321,15 @@ async function downloadRounds(
     `${spread(upstreamCpu.direct!, 0, " %")} / ${spread(upstreamCpu.gateway!, 0, " %")}`,
   );
   line("  cores on this machine", String(os.availableParallelism()));
+  const ceiling = (seconds: number) => GiB / 1e6 / seconds;
+  line(
+    "CPU seconds per GiB forwarded, studio / plainest proxy",
+    `${spread(perGiB.gateway!, 2, " s")} / ${spread(perGiB.pipe!, 2, " s")}`,
+  );
+  line(
+    "  so on a core of its own at most, studio / plainest proxy",
+    `${ceiling(summary(perGiB.gateway!).median).toFixed(0)} MB/s / ${ceiling(summary(perGiB.pipe!).median).toFixed(0)} MB/s`,
+  );
 }
 
 export async function run(): Promise<void> {
