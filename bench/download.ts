@@ -6,7 +6,8 @@
  * (a) a server that limits each connection to 20 MB/s: downloader MB/s / curl MB/s, goal >= 3;
  * (b) unthrottled loopback, verified: (curl time + sha256sum time) / downloader-with-sha256 time, goal >= 1;
  * (c) CPU seconds (user + sys) per GB of the downloading process, goal: half of the previous downloader's;
- *     beside it the same downloader on its process's event loop (the way before download threads), A/B.
+ *     beside it the same downloader on its process's event loop (the way before download threads), A/B,
+ *     and the floor: a bare socket-to-file loop in Node (bench/download-floor.ts) against curl, A/B.
  *
  * ```sh
  * npm run bench -- download
@@ -78,6 +79,25 @@ async function studio(url: string, size: number, sha?: string, inLoop = false): 
     const result = await execa(process.execPath, args);
     const got = (await fs.stat(path.join(dir, "workspace", "bench.bin"))).size;
     if (got !== size) throw new Error(`the downloader wrote ${got} bytes, expected ${size}`);
+    return JSON.parse(result.stdout) as Sample;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The bare socket-to-file loop (bench/download-floor.ts): the least any Node downloader can cost. */
+async function floor(url: string, size: number): Promise<Sample> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-floor-"));
+  try {
+    const dest = path.join(dir, "bench.bin");
+    const result = await execa(process.execPath, [
+      path.join(HERE, "download-floor.js"),
+      "--url",
+      url,
+      "--dest",
+      dest,
+    ]);
+    if ((await fs.stat(dest)).size !== size) throw new Error("the floor loop wrote a short file");
     return JSON.parse(result.stdout) as Sample;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
@@ -194,6 +214,10 @@ export async function run(): Promise<void> {
       () => studio(loopback.url, LOOPBACK_SIZE),
       () => studio(loopback.url, LOOPBACK_SIZE, undefined, true),
     );
+    const bare = await interleaved(
+      () => floor(loopback.url, LOOPBACK_SIZE),
+      () => curl(loopback.url, LOOPBACK_SIZE),
+    );
     console.log("  (c) CPU seconds (user + sys) per GB of the downloading process");
     const plainCpu = plain.a.map(cpuPerGB(LOOPBACK_SIZE));
     line("downloader", spread(plainCpu, 2, " s/GB"));
@@ -231,6 +255,10 @@ export async function run(): Promise<void> {
       `${spread(plain.a.map(userPerGB(LOOPBACK_SIZE)), 2, " s/GB")} / ${spread(plain.b.map(userPerGB(LOOPBACK_SIZE)), 2, " s/GB")}`,
     );
     line("curl, then sha256sum", spread(verified.b.map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB"));
+    line(
+      "the floor: a bare Node socket-to-file loop / curl",
+      `${spread(bare.a.map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB")} / ${spread(bare.b.map(cpuPerGB(LOOPBACK_SIZE)), 2, " s/GB")}`,
+    );
   } finally {
     loopback.stop();
   }
