@@ -116,6 +116,24 @@ describe("a download in its own thread", () => {
     expect(sha256(await h.readWs("m/good.bin"))).toBe(sha256(good));
   });
 
+  it("goes on when the log or the progress sink throws", async () => {
+    await ensureBuilt();
+    const data = generateContent("thread-sink", 2 * MIB);
+    h.cdn.add("/s.bin", data);
+    const { signal: _signal, ...options } = h.options();
+    const broken = () => {
+      throw new Error("the sink is broken");
+    };
+    const summary = await downloadSetsInThread(set([h.item(h.cdn, "/s.bin", "m/s.bin", sha256(data))]), {
+      ...options,
+      signal: new AbortController().signal,
+      log: broken,
+      onProgress: broken,
+    });
+    expect(summary.downloaded).toBe(1);
+    expect(sha256(await h.readWs("m/s.bin"))).toBe(sha256(data));
+  });
+
   it("brings each error back as its own class with its fields", () => {
     const space = fromPlain(toPlain(new NotEnoughSpaceError(20e9, 10e9, "/workspace")));
     expect(space).toBeInstanceOf(NotEnoughSpaceError);

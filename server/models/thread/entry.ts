@@ -26,6 +26,5 @@ try {
   send({ type: "done", summary });
 } catch (error) {
   send({ type: "failed", error: toPlain(error) });
-} finally {
-  port.close();
 }
+// The studio ends this thread once it has the result.

@@ -23,6 +23,15 @@ export const ABORT_WAIT_MS = 5000;
 
 export type InThreadOptions = Omit<DownloadOptions, "freeSpace" | "writes">;
 
+/** A broken log or progress sink must not stop the download (nor, thrown from a message, the studio). */
+function quietly(report: () => void): void {
+  try {
+    report();
+  } catch {
+    // the run goes on
+  }
+}
+
 export async function downloadSetsInThread(
   sets: readonly DownloadGroup[],
   options: InThreadOptions,
@@ -42,8 +51,8 @@ export async function downloadSetsInThread(
   try {
     return await new Promise<DownloadSummary>((resolve, reject) => {
       worker.on("message", (message: FromThread) => {
-        if (message.type === "log") log(message.line);
-        else if (message.type === "progress") onProgress?.(message.progress);
+        if (message.type === "log") quietly(() => log(message.line));
+        else if (message.type === "progress") quietly(() => onProgress?.(message.progress));
         else if (message.type === "done") resolve(message.summary);
         else reject(fromPlain(message.error));
       });
