@@ -81,7 +81,7 @@ export class OldCopiesView {
     row.copy = copy;
     const age = since(copy.made_at, Date.now());
     const size = copy.bytes === null ? "measuring its size…" : bytes(copy.bytes);
-    const made = age === null ? "" : ` · kept ${duration(age)} ago`;
+    const made = age === null ? "" : ` · set aside ${duration(age)} ago`;
     setText(row.facts, `${this.hooks.toolName(copy.tool_id)}${made} · ${size}`);
     const deleting = this.hooks
       .pendingJobs()

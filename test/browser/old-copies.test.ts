@@ -33,7 +33,7 @@ describe.skipIf(!hasChromium)("old copies", () => {
     const row = page.locator(".old-copy", { hasText: NAME });
     await row
       .locator(".old-copy-facts")
-      .filter({ hasText: /^AI-Toolkit · kept \d+ (s|min|h|days)( \d+ (s|min))? ago · 2\.\d+ MB$/ })
+      .filter({ hasText: /^AI-Toolkit · set aside \d+ (s|min|h|days)( \d+ (s|min))? ago · 2\.\d+ MB$/ })
       .waitFor();
     expect(await page.locator("#old-copies-empty").isVisible()).toBe(false);
 
