@@ -127,7 +127,7 @@ export class SystemPanel {
     setText(
       this.warning,
       full
-        ? `The volume ${volume.path} is ${percent(used, volume.total_bytes)} full (${bytes(volume.free_bytes)} free): downloads, installs and renders may fail. Free some space.`
+        ? `The volume ${volume.path} is ${percent(used, volume.total_bytes)} full (${bytes(volume.free_bytes)} free): downloads, installs and renders may fail. Free some space: the old copies reinstalls kept (Admin, Old copies), unused models, old renders.`
         : "",
     );
     setHidden(this.warning, !full);
