@@ -1,7 +1,8 @@
 /**
  * Tool lifecycle figures, interleaved A/B over several rounds: how soon a start becomes `running` after the
- * tool's port answers (the studio's readiness probe every 20 ms, against the previous 100 ms), how much CPU
- * the studio spends while a tool takes long to start, and how soon a stop answers after the port is free.
+ * tool's port answers (the studio's look at the port on each line the tool logs, against the previous HTTP
+ * probe every 100 ms), how much CPU the studio spends while a tool takes long to start, and how soon a stop
+ * answers after the port is free.
  * Also `/logs` polling on a 20 MB log.
  *
  * npm run bench -- tools
@@ -10,6 +11,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { DEFAULT_TOOL_SETTINGS } from "../server/tools/manager.js";
 import { isPortTaken } from "../server/tools/readiness.js";
 import { removeDirs, standinMode, startTestStudio } from "../test/helpers/studio.js";
 import { goal, line, ms, spread, summary } from "./stats.js";
@@ -38,9 +40,9 @@ function get(port: number, path: string): Promise<{ bytes: number; ms: number }>
 
 /** One start and stop of the LoRA-Tool stand-in with a readiness probe every `intervalMs`. */
 async function round(which: "old" | "new", slowMs: number) {
-  // The previous way: an HTTP probe every 100 ms. Now: a TCP connect every 15 ms, HTTP once it listens.
-  const settings =
-    which === "old" ? { listenCheckMs: 0, readyIntervalMs: 100 } : { listenCheckMs: 15, readyIntervalMs: 20 };
+  // The previous way: an HTTP probe every 100 ms. Now: a TCP connect on each line of the tool's log (else
+  // every 250 ms), HTTP once it listens.
+  const settings = which === "old" ? { listenCheckMs: 0, readyIntervalMs: 100 } : DEFAULT_TOOL_SETTINGS;
   const test = await startTestStudio({ settings: { ...settings, foreignPollMs: 500 } });
   try {
     const tool = test.studio.manager.get("lora-tool")!;
@@ -87,7 +89,10 @@ export async function run(): Promise<void> {
   }
   const field = (which: "old" | "new", key: "ready" | "cpuPct" | "stopAfterFree") =>
     results[which].map((r) => r[key]);
-  line("rounds (interleaved: old HTTP every 100 ms / new TCP every 15 ms)", String(ROUNDS));
+  line(
+    `rounds (interleaved: old HTTP every 100 ms / new TCP on each log line, else every ${DEFAULT_TOOL_SETTINGS.listenCheckMs} ms)`,
+    String(ROUNDS),
+  );
   line("port answering -> running, old: median (min–max)", spread(field("old", "ready"), ms));
   const ready = summary(field("new", "ready"));
   goal(

@@ -15,7 +15,10 @@ export const TOOL_MARKER = "STUDIO_RUN_ID";
 export const INSTANCE_TAG = "STUDIO_TOOL_INSTANCE";
 
 export interface SupervisorSettings {
-  /** How often a TCP connect is tried while a starting tool does not listen yet (0: HTTP probes only). */
+  /**
+   * While a starting tool does not listen yet, a TCP connect is tried each time it writes to its log and
+   * otherwise this often (0: HTTP probes only, every `readyIntervalMs`).
+   */
   listenCheckMs: number;
   /** How often readiness is probed over HTTP once the tool listens. */
   readyIntervalMs: number;

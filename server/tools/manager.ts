@@ -27,7 +27,7 @@ export interface ToolSettings {
   ladder: Partial<StopLadder>;
 }
 
-export const DEFAULT_TOOL_SETTINGS = { listenCheckMs: 15, readyIntervalMs: 20, foreignPollMs: 500 };
+export const DEFAULT_TOOL_SETTINGS = { listenCheckMs: 250, readyIntervalMs: 20, foreignPollMs: 500 };
 
 export interface ToolManagerOptions {
   config: Config;
