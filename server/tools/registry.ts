@@ -91,7 +91,7 @@ export const TOOLS = [
     perGpu: true,
     description: "Node-based image and video generation; saves into your own output folder.",
     reinstallKeeps:
-      "Kept: outputs, inputs, workflows and settings (user), every custom node and extra_model_paths.yaml are moved into the fresh copy; models stay in the shared models folder. The old folder is kept as ComfyUI.old-{time}.",
+      "Kept: outputs, inputs, workflows and settings (user), every custom node and extra_model_paths.yaml are moved into the fresh copy; models stay in the shared models folder. The old folder is kept as ComfyUI.old-{time} (under Old copies) until you delete it.",
   },
   {
     id: "jupyter-lab",
@@ -126,7 +126,7 @@ export const TOOLS = [
     rewrites: [],
     description: "LoRA training with a web UI.",
     reinstallKeeps:
-      "Kept: training configs, datasets, outputs, models, custom, extensions, data, the UI's database (aitk_db.db) and .env are moved into the fresh copy. The old folder is kept as ai-toolkit.old-{time}.",
+      "Kept: training configs, datasets, outputs, models, custom, extensions, data, the UI's database (aitk_db.db) and .env are moved into the fresh copy. The old folder is kept as ai-toolkit.old-{time} (under Old copies) until you delete it.",
   },
   {
     id: "swarm-ui",
@@ -141,7 +141,7 @@ export const TOOLS = [
     rewrites: [],
     description: "A friendly generation UI on top of ComfyUI.",
     reinstallKeeps:
-      "Kept: Data (settings, users, presets), Models, Output, dlbackend, training_data and src/Extensions are moved into the fresh copy. The old folder is kept as SwarmUI.old-{time}.",
+      "Kept: Data (settings, users, presets), Models, Output, dlbackend, training_data and src/Extensions are moved into the fresh copy. The old folder is kept as SwarmUI.old-{time} (under Old copies) until you delete it.",
   },
   {
     id: "lora-tool",

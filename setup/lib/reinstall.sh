@@ -87,5 +87,5 @@ reinstall_keeping() {
 reinstall_done() {
   local name=$1 old=$2
   log "$name is reinstalled. The old tree is kept at $old (its code, and any file that could not be moved back);"
-  log "delete it once the new $name works."
+  log "delete it (the studio's Admin panel, Old copies) once the new $name works."
 }
