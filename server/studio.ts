@@ -192,6 +192,7 @@ export async function createStudio(config: Config, options: StudioOptions): Prom
         ...users.warnings,
         ...manager.warnings,
         ...jobs.warnings,
+        ...oldCopies.warnings,
         ...models.warnings,
         ...keys.warnings,
         ...gateway.warnings,

@@ -17,12 +17,15 @@ import pLimit from "p-limit";
 import type { OldCopy } from "../api.js";
 import type { Config } from "../config.js";
 import { TOOLS } from "../tools/registry.js";
+import { formatBytes } from "../util/bytes.js";
 import { readableFileProblem } from "@comfystudio/kit/paths";
 import { conflict, notFound, StudioError } from "../util/errors.js";
 import type { JobRecord, JobRunner } from "./runner.js";
 
 /** `{folder}.old-YYYYMMDD-HHMMSS`, with `-1` added as often as a name was taken (setup/lib/reinstall.sh). */
 const OLD_SUFFIX = /^\.old-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-1)*$/;
+/** Old copies holding more than this together are named in /debug's warnings. */
+const WARN_ABOVE_BYTES = 1e9;
 /** How long `du` may take over one copy. */
 const MEASURE_TIMEOUT_MS = 10 * 60_000;
 
@@ -35,12 +38,19 @@ export class OldCopies {
   /** Disk bytes per copy, by path; a copy never changes, so a measure holds until it is deleted. */
   private readonly sizes = new Map<string, number | "measuring" | "unknown">();
   private readonly measures = pLimit(1);
+  private listed: OldCopy[] = [];
+
+  private readonly script: string;
+  private readonly warnAboveBytes: number;
 
   constructor(
     private readonly config: Config,
     private readonly jobs: JobRunner,
-    private readonly script = path.join(config.repoDir, "setup", "old-copies", "delete_old_copy.sh"),
-  ) {}
+    options: { script?: string; warnAboveBytes?: number } = {},
+  ) {
+    this.script = options.script ?? path.join(config.repoDir, "setup", "old-copies", "delete_old_copy.sh");
+    this.warnAboveBytes = options.warnAboveBytes ?? WARN_ABOVE_BYTES;
+  }
 
   /** The old copies in the workspace, newest first. */
   async list(): Promise<OldCopy[]> {
@@ -62,7 +72,18 @@ export class OldCopies {
     }
     const known = new Set(copies.map((c) => path.join(this.config.workspaceDir, c.name)));
     for (const dir of this.sizes.keys()) if (!known.has(dir)) this.sizes.delete(dir);
-    return copies.sort((a, b) => b.made_at.localeCompare(a.made_at) || b.name.localeCompare(a.name));
+    this.listed = copies.sort((a, b) => b.made_at.localeCompare(a.made_at) || b.name.localeCompare(a.name));
+    return this.listed;
+  }
+
+  /** A sentence for /debug when the copies of the last listing hold much of the volume. */
+  get warnings(): string[] {
+    const bytes = this.listed.reduce((sum, copy) => sum + (copy.bytes ?? 0), 0);
+    if (bytes <= this.warnAboveBytes) return [];
+    const count = this.listed.length;
+    return [
+      `${count} old ${count === 1 ? "copy" : "copies"} of reinstalled tools hold ${formatBytes(bytes)} on the volume; an admin can delete them (Admin, Old copies).`,
+    ];
   }
 
   /** Queues the delete of the copy `name` as a job; 404 when it is not one of the listed copies. */

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { OldCopy } from "../../server/api.js";
+import { OldCopies } from "../../server/jobs/old-copies.js";
 import { hangingJob, post, signIn, useStudios, waitJob } from "../helpers/http.js";
 import { makeDirs, oldCopy, withRealSetup } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
@@ -61,6 +62,30 @@ describe("old copies", () => {
     expect(bytes["ComfyUI.old-20261201-101500"]).toBeGreaterThanOrEqual(3_000_000);
     expect(bytes["ComfyUI.old-20261130-090000"]).toBeGreaterThanOrEqual(200_000);
     expect(bytes["ComfyUI.old-20261130-090000"]).toBeLessThan(3_000_000);
+  });
+
+  it("that hold much of the volume are named in the warnings, /debug's too", async () => {
+    const { s } = await studioWithCopies();
+    const rosa = await signIn(s, "Rosa Macak Cizmesija");
+    const debugWarnings = async () => (await rosa.get("/debug").expect(200)).body.warnings as string[];
+    // Three copies of about 3.2 MB: not much for the studio's own 1 GB threshold.
+    await waitFor(async () => (await list(rosa)).every((c) => c.bytes !== null), {
+      what: "the copies measured",
+    });
+    expect((await debugWarnings()).filter((w) => /old cop/.test(w))).toEqual([]);
+    const strict = new OldCopies(s.config, s.studio.jobs, { warnAboveBytes: 1_000_000 });
+    const warnings = await waitFor(
+      async () => {
+        await strict.list();
+        return strict.warnings.length > 0 ? strict.warnings : null;
+      },
+      { what: "a warning once the copies are measured" },
+    );
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^3 old copies of reinstalled tools hold 3\.\d+ MB on the volume; an admin can delete them \(Admin, Old copies\)\.$/,
+      ),
+    ]);
   });
 
   it("are deleted by an admin as a job that says what it freed; a second delete of a queued one is a 409", async () => {
