@@ -136,6 +136,8 @@ export interface OldCopy {
   tool_id: string;
   /** When the reinstall made it (from its name). */
   made_at: string;
-  /** Disk bytes it holds; null until measured (or when it cannot be). */
+  /** Disk bytes it holds; null until measured, or when it cannot be. */
   bytes: number | null;
+  /** Its size is being measured (`du` runs). */
+  measuring: boolean;
 }

@@ -63,11 +63,13 @@ export class OldCopies {
       const made = owner && OLD_SUFFIX.exec(entry.name.slice(owner.folder.length));
       if (!owner || !made) continue;
       const [, y, mo, d, h, mi, s] = made;
+      const size = this.sizeOf(path.join(this.config.workspaceDir, entry.name));
       copies.push({
         name: entry.name,
         tool_id: owner.toolId,
         made_at: new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`).toISOString(),
-        bytes: this.sizeOf(path.join(this.config.workspaceDir, entry.name)),
+        bytes: typeof size === "number" ? size : null,
+        measuring: size === "measuring",
       });
     }
     const known = new Set(copies.map((c) => path.join(this.config.workspaceDir, c.name)));
@@ -120,17 +122,15 @@ export class OldCopies {
     });
   }
 
-  /** The measured size, or null while `du` runs (started here on first sight). */
-  private sizeOf(dir: string): number | null {
+  /** The measured size, "measuring" while `du` runs (started here on first sight), or "unknown". */
+  private sizeOf(dir: string): number | "measuring" | "unknown" {
     const known = this.sizes.get(dir);
-    if (typeof known === "number") return known;
-    if (known === undefined) {
-      this.sizes.set(dir, "measuring");
-      void this.measures(() => measure(dir)).then((bytes) => {
-        if (this.sizes.get(dir) === "measuring") this.sizes.set(dir, bytes ?? "unknown");
-      });
-    }
-    return null;
+    if (known !== undefined) return known;
+    this.sizes.set(dir, "measuring");
+    void this.measures(() => measure(dir)).then((bytes) => {
+      if (this.sizes.get(dir) === "measuring") this.sizes.set(dir, bytes ?? "unknown");
+    });
+    return "measuring";
   }
 }
 

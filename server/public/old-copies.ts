@@ -49,7 +49,7 @@ export class OldCopiesView {
       showError(this.el.error, null);
       this.rows.render(copies);
       setHidden(this.el.empty, copies.length > 0);
-      if (copies.some((copy) => copy.bytes === null)) {
+      if (copies.some((copy) => copy.measuring)) {
         this.timer = window.setTimeout(() => void this.load(), MEASURE_POLL_MS);
       }
     } catch (error) {
@@ -80,7 +80,8 @@ export class OldCopiesView {
   private update(row: Row, copy: OldCopy): void {
     row.copy = copy;
     const age = since(copy.made_at, Date.now());
-    const size = copy.bytes === null ? "measuring its size…" : bytes(copy.bytes);
+    const size =
+      copy.bytes !== null ? bytes(copy.bytes) : copy.measuring ? "measuring its size…" : "size unknown";
     const made = age === null ? "" : ` · set aside ${duration(age)} ago`;
     setText(row.facts, `${this.hooks.toolName(copy.tool_id)}${made} · ${size}`);
     const deleting = this.hooks

@@ -46,6 +46,7 @@ describe("old copies", () => {
     const { s } = await studioWithCopies();
     const rosa = await signIn(s, "Rosa Macak Cizmesija");
     const first = await list(rosa);
+    expect(first.every((c) => c.measuring && c.bytes === null)).toBe(true);
     expect(first.map((c) => [c.name, c.tool_id, c.made_at])).toEqual([
       ["ComfyUI.old-20261201-101500", "comfy-ui", "2026-12-01T10:15:00.000Z"],
       ["ai-toolkit.old-20261201-101500-1", "ai-toolkit", "2026-12-01T10:15:00.000Z"],
@@ -54,7 +55,7 @@ describe("old copies", () => {
     const measured = await waitFor(
       async () => {
         const copies = await list(rosa);
-        return copies.every((c) => c.bytes !== null) ? copies : null;
+        return copies.every((c) => !c.measuring) ? copies : null;
       },
       { what: "every old copy measured" },
     );
@@ -69,7 +70,7 @@ describe("old copies", () => {
     const rosa = await signIn(s, "Rosa Macak Cizmesija");
     const debugWarnings = async () => (await rosa.get("/debug").expect(200)).body.warnings as string[];
     // Three copies of about 3.2 MB: not much for the studio's own 1 GB threshold.
-    await waitFor(async () => (await list(rosa)).every((c) => c.bytes !== null), {
+    await waitFor(async () => (await list(rosa)).every((c) => !c.measuring), {
       what: "the copies measured",
     });
     expect((await debugWarnings()).filter((w) => /old cop/.test(w))).toEqual([]);
