@@ -12,13 +12,14 @@
  */
 import fs from "node:fs";
 import type { Answer, BodySink } from "../wire/answer.js";
+import { onAbort, settleable } from "./body-start.js";
 
 export class DirectWriter implements BodySink {
   written = 0;
   readonly done: Promise<void>;
   private next: number;
   private settled = false;
-  private settle: (error?: Error) => void = () => undefined;
+  private readonly settle: (error?: Error) => void;
 
   constructor(
     private readonly answer: Answer,
@@ -27,17 +28,8 @@ export class DirectWriter implements BodySink {
     signal: AbortSignal,
   ) {
     this.next = position;
-    this.done = new Promise<void>((resolve, reject) => {
-      this.settle = (error) => (error ? reject(error) : resolve());
-    });
-    const onAbort = (): void => this.stop(abortReason(signal));
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
-    void this.done.catch(() => undefined).finally(() => signal.removeEventListener("abort", onAbort));
-    answer.read(this);
+    ({ done: this.done, settle: this.settle } = settleable());
+    if (onAbort(signal, this.done, (error) => this.stop(error))) answer.read(this);
   }
 
   data(view: Buffer): boolean {
@@ -75,8 +67,4 @@ export class DirectWriter implements BodySink {
     this.settled = true;
     this.settle(error);
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("aborted");
 }

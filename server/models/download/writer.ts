@@ -12,6 +12,7 @@
  */
 import fs from "node:fs";
 import type { Answer, BodySink } from "../wire/answer.js";
+import { onAbort, settleable } from "./body-start.js";
 import { SLAB_BYTES, type SlabPool } from "./slabs.js";
 
 const PAUSE_ABOVE = 8 * 1024 * 1024;
@@ -50,7 +51,7 @@ export class BodyWriter implements BodySink {
   private ended = false;
   private error?: Error;
   private settled = false;
-  private settle: (error?: Error) => void = () => undefined;
+  private readonly settle: (error?: Error) => void;
 
   constructor(
     private readonly answer: Answer,
@@ -60,17 +61,8 @@ export class BodyWriter implements BodySink {
     private readonly pool: SlabPool,
   ) {
     this.next = position;
-    this.done = new Promise<void>((resolve, reject) => {
-      this.settle = (error) => (error ? reject(error) : resolve());
-    });
-    const onAbort = (): void => this.failWith(abortReason(signal));
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
-    void this.done.catch(() => undefined).finally(() => signal.removeEventListener("abort", onAbort));
-    answer.read(this);
+    ({ done: this.done, settle: this.settle } = settleable());
+    if (onAbort(signal, this.done, (error) => this.failWith(error))) answer.read(this);
   }
 
   data(view: Buffer): boolean {
@@ -177,8 +169,4 @@ export class BodyWriter implements BodySink {
     this.slabs = [];
     this.settle(this.error);
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("aborted");
 }
