@@ -72,14 +72,15 @@ tool_pids() {
   done
 }
 
-# pids_matching PATTERN: processes whose command line matches PATTERN (not this script).
+# pids_matching PATTERN: processes whose command line matches PATTERN (not this script). One `ps` lists
+# them all: a pod runs hundreds of processes, and a fork per process made a stop take seconds under load.
 pids_matching() {
-  local pattern=$1 proc pid
-  for proc in /proc/[0-9]*; do
-    pid=${proc#/proc/}
+  local pattern=$1 table pid args
+  table=$(ps -ww -e -o pid=,args= 2>/dev/null) || return 0
+  while read -r pid args; do
     [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    [[ $(pid_cmdline "$pid") =~ $pattern ]] && printf '%s\n' "$pid"
-  done
+    [[ $args =~ $pattern ]] && printf '%s\n' "$pid"
+  done <<<"$table"
   return 0
 }
 

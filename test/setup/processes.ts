@@ -30,19 +30,40 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The first child process of `pid`, or 0 when it has none. */
-export function childOf(pid: number): number {
+/** Each live process's parent, by pid. */
+function parents(): Map<number, number> {
+  const table = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) return Number(entry);
+      table.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
     } catch {
       // gone meanwhile
     }
   }
+  return table;
+}
+
+/** The first child process of `pid`, or 0 when it has none. */
+export function childOf(pid: number): number {
+  for (const [child, parent] of parents()) if (parent === pid) return child;
   return 0;
+}
+
+/** Every child, grandchild, ... of `pid`. */
+function descendantsOf(pid: number): number[] {
+  const table = parents();
+  const found: number[] = [];
+  for (const [child] of table) {
+    for (let up = table.get(child); up !== undefined && up > 1; up = table.get(up)) {
+      if (up === pid) {
+        found.push(child);
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 /** The start time of `pid` in clock ticks since boot (field 22 of /proc/{pid}/stat). */
@@ -83,8 +104,19 @@ export async function startListening(
   return { child };
 }
 
-/** Ends a child started with startListening (SIGKILL) and waits for it. */
+/**
+ * Ends a child started with startListening and everything it started (SIGKILL), and waits for it. Its
+ * descendants go first: one left holding the child's output pipes would keep the wait going for minutes
+ * and hide a failed assertion behind the test's timeout.
+ */
 export async function endChild(child: ResultPromise): Promise<void> {
+  for (const pid of child.pid ? descendantsOf(child.pid) : []) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
   child.kill("SIGKILL");
   await child.catch(() => undefined);
 }
