@@ -614,7 +614,9 @@ describe("a full disk", () => {
     // A change of state cannot be saved: the old state.json stays whole.
     await post(rosa, "/stop_session", { tool_id: "lora-tool" }).expect(200);
     expect((await toolStatus(rosa, "lora-tool")).state).toBe("stopped");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(() => proc.output().includes("could not save state.json"), {
+      what: "the studio to say it could not save state.json",
+    });
     expect(readFileSync(stateFile, "utf8")).toBe(before);
     expect(readdirSync(stateFs).filter((name) => name.endsWith(".tmp"))).toEqual([]);
     await proc.agent().get("/healthz").expect(200);
