@@ -189,8 +189,11 @@ export async function shot(
 ): Promise<void> {
   if (process.env.SCREENSHOTS !== "1") return;
   const file = path.join(ROOT, "docs", `${name}.png`);
-  if ("goto" in target) await target.screenshot({ path: file, ...options });
-  else await target.screenshot({ path: file });
+  if ("goto" in target) {
+    // A whole page is taken from the top, or the sticky header lands in the middle of it.
+    if (options.fullPage) await target.evaluate(() => window.scrollTo(0, 0));
+    await target.screenshot({ path: file, ...options });
+  } else await target.screenshot({ path: file });
 }
 
 /** A JSON answer for a route a test stands in for. */
