@@ -3,8 +3,13 @@
  * the gateway chose for the request. The client's Host header is kept (ComfyUI refuses a POST whose
  * Origin disagrees with Host); X-Forwarded-For/-Host/-Proto say where the request came from (the RunPod
  * proxy's own values are kept). A tool that is gone answers 502, one that hangs 504, never a hang.
+ *
+ * Connections to the tools are kept alive and reused (a page's hundreds of small requests each skip a TCP
+ * handshake), but never for longer than UPSTREAM_FREE_SOCKET_MS idle, or a tool's keep-alive hint if that is
+ * shorter: a tool closes an idle connection on its own schedule (Node servers after 5 s), and a request sent
+ * on one it is closing would fail.
  */
-import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
+import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import {
   createProxyMiddleware,
   debugProxyErrorsPlugin,
@@ -60,15 +65,33 @@ function applyHeaders(proxyReq: ClientRequest, req: IncomingMessage): void {
   }
 }
 
+/** An idle kept-alive connection to a tool is closed after this long (below Node servers' 5 s). */
+export const UPSTREAM_FREE_SOCKET_MS = 4_000;
+/** At most this many idle connections are kept per tool port. */
+export const UPSTREAM_FREE_SOCKETS = 32;
+
 export interface ForwarderOptions {
   logger: Logger;
   /** An upstream that sends nothing for this long is cut (504). */
   upstreamIdleMs: number;
 }
 
-export function createForwarder(options: ForwarderOptions): RequestHandler {
-  return createProxyMiddleware<IncomingMessage, ServerResponse>({
+export interface Forwarder {
+  handler: RequestHandler;
+  /** Closes the idle connections to the tools (at shutdown). */
+  close(): void;
+}
+
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const agent = new http.Agent({
+    keepAlive: true,
+    timeout: UPSTREAM_FREE_SOCKET_MS,
+    maxFreeSockets: UPSTREAM_FREE_SOCKETS,
+    scheduling: "lifo",
+  });
+  const handler = createProxyMiddleware<IncomingMessage, ServerResponse>({
     router: (req) => `http://127.0.0.1:${routeOf(req).port}`,
+    agent,
     changeOrigin: false,
     xfwd: false,
     ws: false,
@@ -80,6 +103,8 @@ export function createForwarder(options: ForwarderOptions): RequestHandler {
     on: {
       proxyReq: (proxyReq, req) => {
         applyHeaders(proxyReq, req);
+        // Connection is hop-by-hop: the client's "close" is for its own connection, not the kept one.
+        proxyReq.setHeader("connection", "keep-alive");
         fixRequestBody(proxyReq, req);
         proxyReq.once("timeout", () => timedOut.add(req));
       },
@@ -118,4 +143,5 @@ export function createForwarder(options: ForwarderOptions): RequestHandler {
       },
     },
   });
+  return { handler, close: () => agent.destroy() };
 }

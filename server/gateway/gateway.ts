@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import type { Config } from "../config.js";
 import { portHolder } from "./holder.js";
 import { ToolPort, type PortDeps } from "./port.js";
-import { createForwarder } from "./forward.js";
+import { createForwarder, type Forwarder } from "./forward.js";
 
 /** How often a public port held by someone else is tried again. */
 export const RETRY_BIND_MS = 2_000;
@@ -32,16 +32,17 @@ export class Gateway {
   private readonly listeners: Listener[] = [];
   private readonly upgraded = new Set<Socket>();
   private closed = false;
+  private readonly forwarder: Forwarder;
 
   constructor(private readonly options: GatewayOptions) {
-    const forward = createForwarder({
+    const forwarder = (this.forwarder = createForwarder({
       logger: options.logger,
       upstreamIdleMs: options.upstreamIdleMs ?? UPSTREAM_IDLE_MS,
-    });
+    }));
     for (const tool of options.tools.manager.tools) {
       const port = new ToolPort(tool, options.config.toolPorts[tool.id as keyof Config["toolPorts"]], {
         ...options,
-        forward,
+        forward: forwarder.handler,
       });
       const server = http.createServer((req, res) => void port.handle(req, res));
       server.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
@@ -113,6 +114,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.forwarder.close();
     for (const socket of this.upgraded) socket.destroy();
     await Promise.all(
       this.listeners.map(async (listener) => {

@@ -13,7 +13,16 @@ import { peakBytes, resetPeak, rssBytes } from "../helpers/memory.js";
 import { comfyPrompts, standinDownloads, standinUploads } from "../helpers/standin.js";
 import { install, makeDirs, removeDirs, type TestDirs } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
-import { enter, openSocket, rawRequest, ROSA, runTool, signInAs, useGatewayStudios } from "./helpers.js";
+import {
+  enter,
+  openSocket,
+  rawRequest,
+  ROSA,
+  runTool,
+  signInAs,
+  toolOrigin,
+  useGatewayStudios,
+} from "./helpers.js";
 
 const MiB = 1024 * 1024;
 const BIG = 256 * MiB;
@@ -273,6 +282,32 @@ describe("the gateway's own limits", () => {
     ]);
     expect(ended).toBe("closed");
     expect(await socket.closed).toBe(1006);
+  });
+
+  it("keeps its connection to a tool for the next request, and reaches a restarted tool at once", async () => {
+    const s = await studio();
+    const agent = await signInAs(s, ROSA);
+    await runTool(agent, "lora-tool");
+    const { cookie } = await enter(agent, "lora-tool");
+    const connection = async () => {
+      // A new client connection each time: only the gateway's side can be kept.
+      const res = await fetch(`${toolOrigin(s, "lora-tool")}/_standin/connection`, {
+        headers: { cookie, connection: "close" },
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { port: number; requests: number };
+    };
+    const first = await connection();
+    expect(first.requests).toBe(1);
+    expect(await connection()).toEqual({ port: first.port, requests: 2 });
+    expect(await connection()).toEqual({ port: first.port, requests: 3 });
+
+    // The kept connection ends with the tool: the restarted tool's first request gets a new one, not a 502.
+    await post(agent, "/stop_session", { tool_id: "lora-tool" }).expect(200);
+    await runTool(agent, "lora-tool");
+    const again = await connection();
+    expect(again.requests).toBe(1);
+    expect(again.port).not.toBe(first.port);
   });
 
   it("a tool that accepts and never answers gets 504 after the upstream idle limit, a page for a browser, JSON for a script", async () => {
