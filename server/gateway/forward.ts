@@ -130,15 +130,25 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           return;
         }
         const name = route?.toolName ?? "The tool";
+        // The studio saw the tool running, yet its port is closed or its connection ended unanswered: it
+        // restarts in place (ComfyUI-Manager's Restart), or it has just stopped. A page tries again, and
+        // then finds it back or shows the studio's word on it.
         const sentence = late
           ? `${name} did not answer in time.`
-          : `${name} did not answer (${code ?? error.message}); it may have stopped.`;
+          : `${name} is not answering right now (${code ?? error.message}); it may be restarting itself, or it stopped.`;
         options.logger.warn(
           { err: error, tool: name, timed_out: late },
           "the gateway could not reach a tool",
         );
         if (wantsHtml(req))
-          sendPage(res, late ? 504 : 502, `${name} did not answer`, sentence, route?.studioUrl ?? "/");
+          sendPage(
+            res,
+            late ? 504 : 502,
+            `${name} did not answer`,
+            late ? sentence : `${sentence} This page tries again every few seconds.`,
+            route?.studioUrl ?? "/",
+            !late,
+          );
         else sendJson(res, late ? 504 : 502, { success: false, message: sentence });
       },
     },

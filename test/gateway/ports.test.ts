@@ -6,7 +6,8 @@
 import net from "node:net";
 import os from "node:os";
 import { describe, expect, it } from "vitest";
-import { post, waitState } from "../helpers/http.js";
+import { waitFor } from "../helpers/wait.js";
+import { post, toolStatus, waitState } from "../helpers/http.js";
 import { standinRecord } from "../helpers/standin.js";
 import { standinMode } from "../helpers/studio.js";
 import {
@@ -101,6 +102,44 @@ describe("a tool that is not there", () => {
       success: false,
       message: expect.stringMatching(/LoRA-Tool/),
     });
+  });
+});
+
+describe("a tool that restarts in place (ComfyUI-Manager's Restart: the same process, its port closed a while)", () => {
+  it("stays running; meanwhile a page says so and tries again, a script gets JSON; then requests pass again", async () => {
+    const s = await studio();
+    const rosa = await signInAs(s, ROSA);
+    const running = await runTool(rosa, "lora-tool");
+    const { cookie } = await enter(rosa, "lora-tool");
+    const origin = toolOrigin(s, "lora-tool");
+    const restart = await fetch(`${origin}/_standin/restart?ms=3000`, {
+      method: "POST",
+      headers: { cookie },
+    });
+    expect(await restart.json()).toEqual({ restarting: 3000 });
+
+    // The first request may meet the kept connection the tool just closed (ECONNRESET), later ones its
+    // closed port (ECONNREFUSED): the same answer either way.
+    const sentence =
+      /^LoRA-Tool is not answering right now \((ECONNRESET|ECONNREFUSED|socket hang up)\); it may be restarting itself, or it stopped\.$/;
+    const page = await fetch(`${origin}/`, { headers: { cookie, accept: "text/html" } });
+    expect(page.status).toBe(502);
+    const html = await page.text();
+    expect(/<p>([^<]*) This page tries again every few seconds\.<\/p>/.exec(html)?.[1], html).toMatch(
+      sentence,
+    );
+    expect(html).toContain('<meta http-equiv="refresh" content="3">');
+    const script = await fetch(`${origin}/x`, { headers: { cookie } });
+    expect(script.status).toBe(502);
+    const answer = (await script.json()) as { success: boolean; message: string };
+    expect(answer.success).toBe(false);
+    expect(answer.message).toMatch(sentence);
+    expect(await toolStatus(rosa, "lora-tool")).toMatchObject({ state: "running", pid: running.pid });
+
+    await waitFor(async () => (await fetch(`${origin}/x`, { headers: { cookie } })).status === 200, {
+      what: "the tool to answer again",
+    });
+    expect(await toolStatus(rosa, "lora-tool")).toMatchObject({ state: "running", pid: running.pid });
   });
 });
 

@@ -80,6 +80,11 @@ export async function signIn(
 }
 
 /** Polls `GET /tool_status/{id}` until the tool is in `state`; returns that status. */
+/** `GET /tool_status/{id}` as the agent. */
+export async function toolStatus(agent: Agent, id: string): Promise<Record<string, unknown>> {
+  return (await agent.get(`/tool_status/${id}`).expect(200)).body as Record<string, unknown>;
+}
+
 export function waitState(agent: Agent, state: string, id = "comfy-ui", timeoutMs = 10_000) {
   return waitFor(
     async () => {

@@ -21,7 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isAlive as alive, isSameProcessAlive } from "../../server/process/proc.js";
 import { install, makeDirs, removeDirs, standinMode, type TestDirs } from "../helpers/studio.js";
 import { isListening } from "../helpers/ports.js";
-import { hangingJob } from "../helpers/http.js";
+import { hangingJob, toolStatus } from "../helpers/http.js";
 import { waitFor } from "../helpers/wait.js";
 import {
   chownTree,
@@ -96,8 +96,6 @@ async function adminMode(proc: StudioProcess): Promise<Agent> {
 const hangingInstall = (admin: Agent, dirs: TestDirs) =>
   hangingJob(admin, dirs, { tool_id: "ai-toolkit", action: "install" });
 
-const toolStatus = async (agent: Agent, id: string) =>
-  (await agent.get(`/tool_status/${id}`).expect(200)).body;
 const waitState = (agent: Agent, id: string, state: string, timeoutMs = 15_000) =>
   waitFor(
     async () => {
