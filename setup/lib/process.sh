@@ -78,7 +78,8 @@ pids_matching() {
   local pattern=$1 table pid args
   table=$(ps -ww -e -o pid=,args= 2>/dev/null) || return 0
   while read -r pid args; do
-    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+    # A command line may hold a newline: its next line starts with no pid.
+    [[ $pid =~ ^[0-9]+$ && $pid != "$$" && $pid != "$BASHPID" ]] || continue
     [[ $args =~ $pattern ]] && printf '%s\n' "$pid"
   done <<<"$table"
   return 0
