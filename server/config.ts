@@ -57,6 +57,8 @@ export interface Config {
   toolPorts: Record<ToolId, number>;
   /** Tools only admins may open. */
   adminOnlyTools: ToolId[];
+  /** Who may change a tool itself from inside it (the registry's `changes`, e.g. ComfyUI-Manager). */
+  toolChangesBy: "admins" | "everyone";
   stopGraceMs: number;
   /** A tool or job log is rotated once it grows past this many bytes. */
   logMaxBytes: number;
@@ -121,6 +123,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     runpodPodId: podId,
     toolPorts,
     adminOnlyTools: readList(env, "ADMIN_ONLY_TOOLS", TOOL_IDS),
+    toolChangesBy: readChoice(env, "TOOL_CHANGES_BY", ["admins", "everyone"] as const, "admins"),
     stopGraceMs: readInteger(env, "STOP_GRACE_MS", {
       fallback: 10_000,
       min: 0,

@@ -1,7 +1,8 @@
 /**
  * What a tool port does with a request or a WebSocket, before anything is forwarded: who it is (ticket,
- * cookie or API key), whether they may in (logged in, admin-only tools), and which instance of the tool
- * they work in and whether it is up. A ticket is swapped for the port's cookie right here.
+ * cookie or API key), whether they may in (logged in, admin-only tools, changes to the tool itself), and
+ * which instance of the tool they work in and whether it is up. A ticket is swapped for the port's cookie
+ * right here.
  *
  * ```ts
  * const decision = await decide(port, req, res); // res null for a WebSocket
@@ -16,6 +17,7 @@ import type { ToolDefinition } from "../tools/registry.js";
 import type { ToolService } from "../tools/service.js";
 import type { Who } from "../users/who.js";
 import { identify, type AccessDeps } from "./access.js";
+import { changeProblem } from "./changes.js";
 import { placeComfyArtist } from "./comfy-place.js";
 import type { ComfyUsers } from "./comfy-users.js";
 import { studioOrigin, toolPortCookie } from "./origin.js";
@@ -97,6 +99,8 @@ export async function decide(
   }
   const problem = d.tools.accessProblem(who, tool);
   if (problem) return { ok: false, status: 403, title: `${tool.name} is for admins`, sentence: problem };
+  const change = changeProblem(tool, req.method ?? "GET", url, who, d.config.toolChangesBy);
+  if (change) return { ok: false, status: 403, title: "For admins", sentence: change };
   const instances = d.tools.manager.instances(tool.id);
   const placed =
     d.comfyUsers && tool.rewrites.includes("comfy-user") && instances.length > 1

@@ -58,6 +58,19 @@ export interface ToolDefinition {
    * their `execution_state`.
    */
   readonly busy?: { readonly kind: "comfy-queue" | "jupyter-kernels"; readonly path: string };
+  /**
+   * Requests that change the tool itself for everyone (its installs, updates, settings, a restart): with
+   * TOOL_CHANGES_BY=admins (the default) only admins make them. A request matches when its method is one of
+   * `methods` and its path, once decoded and with any of `strip` taken off its front, starts with one of
+   * `prefixes` and none of `except`. `what` names them in the refusal.
+   */
+  readonly changes?: {
+    readonly methods: readonly string[];
+    readonly strip: readonly string[];
+    readonly prefixes: readonly string[];
+    readonly except: readonly string[];
+    readonly what: string;
+  };
   /** With COMFYUI_INSTANCES: one instance per GPU, all behind the one public port. */
   readonly perGpu?: boolean;
   /** About how much an install needs on the volume (checked before install and reinstall). */
@@ -88,6 +101,16 @@ export const TOOLS = [
     rewrites: ["comfy-user", "filename-prefix"],
     usersFile: "ComfyUI/user/users.json",
     busy: { kind: "comfy-queue", path: "/queue" },
+    // ComfyUI-Manager's routes (`/v2/...` in the comfyui_manager package, without it in older clones; all
+    // also under ComfyUI's `/api`): every POST changes nodes, models, snapshots, settings or restarts
+    // ComfyUI, but for its components (which the page loads at start).
+    changes: {
+      methods: ["POST", "PUT", "PATCH", "DELETE"],
+      strip: ["/api", "/v2"],
+      prefixes: ["/manager/", "/snapshot/", "/customnode/install/", "/comfyui_manager/"],
+      except: ["/manager/component/"],
+      what: "ComfyUI-Manager's installs, updates, snapshots, settings and restart",
+    },
     perGpu: true,
     description: "Node-based image and video generation; saves into your own output folder.",
     reinstallKeeps:

@@ -302,3 +302,75 @@ describe("filename_prefix and studio_artist", () => {
     ]);
   });
 });
+
+describe("changes to ComfyUI itself (ComfyUI-Manager)", () => {
+  const SENTENCE =
+    "ComfyUI-Manager's installs, updates, snapshots, settings and restart are for admins on this studio (TOOL_CHANGES_BY); ask an admin.";
+  const send = (s: TestStudio, cookie: string, method: string, url: string) =>
+    fetch(`${toolOrigin(s, "comfy-ui")}${url}`, {
+      method,
+      headers: { cookie, "Content-Type": "application/json" },
+      body: method === "GET" ? undefined : "{}",
+    });
+
+  it("are for admins: an artist's are refused with 403 however the path is spelled, and never reach ComfyUI", async () => {
+    const { s, rosa, rosaCookie } = await comfyWithArtists();
+    const changes = [
+      "/api/v2/manager/queue/task",
+      "/v2/manager/queue/update_all",
+      "/api/manager/reboot",
+      "/api/v2/snapshot/restore",
+      "/customnode/install/git_url",
+      "/api/v2/comfyui_manager/comfyui_switch_version",
+      "/api//v2//manager/reboot",
+      "/api/v2%2Fmanager/reboot",
+      "/api/%762/manager/queue/install_model",
+    ];
+    for (const url of changes) {
+      const res = await send(s, rosaCookie, "POST", url);
+      expect(res.status, url).toBe(403);
+      expect(await res.json(), url).toEqual({ success: false, message: SENTENCE });
+    }
+    const page = await fetch(`${toolOrigin(s, "comfy-ui")}/api/v2/manager/reboot`, {
+      method: "POST",
+      headers: { cookie: rosaCookie, Accept: "text/html" },
+    });
+    expect(page.status).toBe(403);
+    expect(await page.text()).toContain("are for admins on this studio");
+    // Her API key is her too.
+    const key = (await rosa.get("/api_key").expect(200)).body.key as string;
+    const byKey = await fetch(`${toolOrigin(s, "comfy-ui")}/k/${key}/api/v2/manager/reboot`, {
+      method: "POST",
+    });
+    expect(byKey.status).toBe(403);
+    expect(seenAt(s, "/api/v2/manager").concat(seenAt(s, "/api/manager"), seenAt(s, "/v2"))).toEqual([]);
+    expect(seenAt(s, "/customnode")).toEqual([]);
+
+    // What only reads, and the components the page loads at start, pass.
+    for (const [method, url] of [
+      ["GET", "/api/v2/manager/queue/status"],
+      ["GET", "/api/v2/customnode/installed"],
+      ["POST", "/api/manager/component/loads"],
+      ["POST", "/api/v2/customnode/import_fail_info"],
+    ] as const) {
+      const res = await send(s, rosaCookie, method, url);
+      expect(res.status, url).toBe(200);
+      expect(seenAt(s, url.split("?")[0]!), url).toHaveLength(1);
+    }
+  });
+
+  it("an admin makes them, and TOOL_CHANGES_BY=everyone lets every artist", async () => {
+    const { s } = await comfyWithArtists();
+    const razvan = await signInAs(s, RAZVAN, PASSWORD);
+    const { cookie } = await enter(razvan, "comfy-ui");
+    expect((await send(s, cookie, "POST", "/api/v2/manager/queue/task")).status).toBe(200);
+    expect(seenAt(s, "/api/v2/manager/queue/task")).toHaveLength(1);
+
+    const open = await studio({ env: { TOOL_CHANGES_BY: "everyone" } });
+    const zoe = await signInAs(open, ZOE);
+    await runTool(zoe);
+    const entered = await enter(zoe, "comfy-ui");
+    expect((await send(open, entered.cookie, "POST", "/api/manager/reboot")).status).toBe(200);
+    expect(seenAt(open, "/api/manager/reboot")).toHaveLength(1);
+  });
+});

@@ -19,6 +19,7 @@ describe("the studio process", () => {
       ["PORT", "99999"],
       ["COMFYUI_PORT", "abc"],
       ["STOP_GRACE_MS", "-5"],
+      ["TOOL_CHANGES_BY", "nobody"],
     ] as const) {
       const result = await execa("node", [MAIN_JS], {
         env: { ...dirs.env, [variable]: value },
@@ -29,6 +30,7 @@ describe("the studio process", () => {
       const lines = result.stderr.trim().split("\n");
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(variable);
+      expect(lines[0]).toContain(value);
     }
   });
 
