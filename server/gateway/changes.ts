@@ -1,9 +1,9 @@
 /**
- * Requests that change a tool itself for everyone (the registry's `changes`: ComfyUI-Manager's installs,
- * updates, snapshots, settings and restart): with TOOL_CHANGES_BY=admins only an admin makes them, the way
- * only admins install custom nodes from the studio. The path is matched as the tool would route it: decoded
- * (`%2F` too), runs of slashes as one, with the registry's `strip` prefixes (ComfyUI's `/api`, Manager's
- * `/v2`) taken off its front, so no spelling of a path slips by.
+ * Requests that change a tool itself for everyone (the registry's `changes`, see tools/changes.ts:
+ * ComfyUI-Manager's installs and restart, SwarmUI's server settings, extensions and shutdown): with
+ * TOOL_CHANGES_BY=admins only an admin makes them, the way only admins install custom nodes from the
+ * studio. The path is matched as the tool would route it: decoded (`%2F` too), runs of slashes as one, with
+ * a rule's `strip` prefixes taken off its front, so no spelling of a path slips by.
  *
  * ```ts
  * changeProblem(tool, "POST", "/api/v2/manager/reboot", who, "admins");
@@ -11,11 +11,12 @@
  * ```
  */
 import type { Config } from "../config.js";
+import type { ChangeRule } from "../tools/changes.js";
 import type { ToolDefinition } from "../tools/registry.js";
 import type { Who } from "../users/who.js";
 
 /** The path of `url` as a tool routes it: decoded, slashes merged, `strip` prefixes taken off its front. */
-export function routedPath(url: string, strip: readonly string[]): string {
+export function routedPath(url: string, strip: readonly string[], caseless = false): string {
   let path = url.split(/[?#]/, 1)[0] ?? "";
   try {
     path = decodeURIComponent(path);
@@ -23,21 +24,25 @@ export function routedPath(url: string, strip: readonly string[]): string {
     // a broken escape stays as it is, and is matched as it is
   }
   path = path.replace(/\/{2,}/g, "/");
+  if (caseless) path = path.toLowerCase();
   for (const prefix of strip) {
     if (path === prefix || path.startsWith(`${prefix}/`)) path = path.slice(prefix.length) || "/";
   }
   return path;
 }
 
-/** Whether `method url` changes `tool` itself. */
-export function isChange(tool: ToolDefinition, method: string, url: string): boolean {
-  const rule = tool.changes;
-  if (!rule || !rule.methods.includes(method.toUpperCase())) return false;
-  const path = routedPath(url, rule.strip);
+function matches(rule: ChangeRule, method: string, url: string): boolean {
+  if (!rule.methods.includes(method.toUpperCase())) return false;
+  const path = routedPath(url, rule.strip, rule.caseless);
   return (
     rule.prefixes.some((prefix) => path.startsWith(prefix)) &&
-    !rule.except.some((prefix) => path.startsWith(prefix))
+    !(rule.except ?? []).some((prefix) => path.startsWith(prefix))
   );
+}
+
+/** Whether `method url` changes `tool` itself. */
+export function isChange(tool: ToolDefinition, method: string, url: string): boolean {
+  return tool.changes?.rules.some((rule) => matches(rule, method, url)) ?? false;
 }
 
 /** Why `who` may not make this request (a sentence), or null when they may. */

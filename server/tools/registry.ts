@@ -3,6 +3,8 @@
  * scripts, readiness, installed check, output folders, what the gateway adds to its requests, how busy it
  * is) is read from here; no code branches on a tool id.
  */
+import { COMFY_CHANGES, SWARM_CHANGES, type ToolChanges } from "./changes.js";
+
 export const TOOL_ACTIONS = ["install", "start", "update", "reinstall", "kill"] as const;
 export type ToolAction = (typeof TOOL_ACTIONS)[number];
 /** The actions an admin may run as a job. */
@@ -58,19 +60,8 @@ export interface ToolDefinition {
    * their `execution_state`.
    */
   readonly busy?: { readonly kind: "comfy-queue" | "jupyter-kernels"; readonly path: string };
-  /**
-   * Requests that change the tool itself for everyone (its installs, updates, settings, a restart): with
-   * TOOL_CHANGES_BY=admins (the default) only admins make them. A request matches when its method is one of
-   * `methods` and its path, once decoded and with any of `strip` taken off its front, starts with one of
-   * `prefixes` and none of `except`. `what` names them in the refusal.
-   */
-  readonly changes?: {
-    readonly methods: readonly string[];
-    readonly strip: readonly string[];
-    readonly prefixes: readonly string[];
-    readonly except: readonly string[];
-    readonly what: string;
-  };
+  /** Requests that change the tool itself for everyone: with TOOL_CHANGES_BY=admins, admins' alone. */
+  readonly changes?: ToolChanges;
   /** With COMFYUI_INSTANCES: one instance per GPU, all behind the one public port. */
   readonly perGpu?: boolean;
   /** About how much an install needs on the volume (checked before install and reinstall). */
@@ -101,16 +92,7 @@ export const TOOLS = [
     rewrites: ["comfy-user", "filename-prefix"],
     usersFile: "ComfyUI/user/users.json",
     busy: { kind: "comfy-queue", path: "/queue" },
-    // ComfyUI-Manager's routes (`/v2/...` in the comfyui_manager package, without it in older clones; all
-    // also under ComfyUI's `/api`): every POST changes nodes, models, snapshots, settings or restarts
-    // ComfyUI, but for its components (which the page loads at start).
-    changes: {
-      methods: ["POST", "PUT", "PATCH", "DELETE"],
-      strip: ["/api", "/v2"],
-      prefixes: ["/manager/", "/snapshot/", "/customnode/install/", "/comfyui_manager/"],
-      except: ["/manager/component/"],
-      what: "ComfyUI-Manager's installs, updates, snapshots, settings and restart",
-    },
+    changes: COMFY_CHANGES,
     perGpu: true,
     description: "Node-based image and video generation; saves into your own output folder.",
     reinstallKeeps:
@@ -162,6 +144,7 @@ export const TOOLS = [
     ready: { path: "/", accept: "any" },
     openPath: "/",
     rewrites: [],
+    changes: SWARM_CHANGES,
     description: "A friendly generation UI on top of ComfyUI.",
     reinstallKeeps:
       "Kept: Data (settings, users, presets), Models, Output, dlbackend, training_data and src/Extensions are moved into the fresh copy. The old folder is kept as SwarmUI.old-{time} (under Old copies) until you delete it.",

@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { post } from "../helpers/http.js";
 import { comfyPrompts, holdComfyQueue, standinRequests } from "../helpers/standin.js";
-import { DEFAULT_USERS, type TestStudio } from "../helpers/studio.js";
+import { DEFAULT_USERS, install, type TestStudio } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
 import {
   comfyUserId,
@@ -17,6 +17,7 @@ import {
   openSocket,
   RAZVAN,
   rawRequest,
+  refusedSocket,
   ROSA,
   runTool,
   signInAs,
@@ -303,7 +304,7 @@ describe("filename_prefix and studio_artist", () => {
   });
 });
 
-describe("changes to ComfyUI itself (ComfyUI-Manager)", () => {
+describe("changes to a tool itself (ComfyUI-Manager, SwarmUI's server)", () => {
   const SENTENCE =
     "ComfyUI-Manager's installs, updates, snapshots, settings and restart are for admins on this studio (TOOL_CHANGES_BY); ask an admin.";
   const send = (s: TestStudio, cookie: string, method: string, url: string) =>
@@ -372,5 +373,26 @@ describe("changes to ComfyUI itself (ComfyUI-Manager)", () => {
     const entered = await enter(zoe, "comfy-ui");
     expect((await send(open, entered.cookie, "POST", "/api/manager/reboot")).status).toBe(200);
     expect(seenAt(open, "/api/manager/reboot")).toHaveLength(1);
+  });
+
+  it("SwarmUI's server calls are for admins too, over HTTP and WebSockets alike", async () => {
+    const s = await studio({ env: { STUDIO_PASSWORD: PASSWORD } });
+    install(s.dirs, "SwarmUI");
+    const rosa = await signInAs(s, ROSA, PASSWORD);
+    await runTool(rosa, "swarm-ui");
+    const { cookie } = await enter(rosa, "swarm-ui");
+    const origin = toolOrigin(s, "swarm-ui");
+    const shutdown = await fetch(`${origin}/API/ShutdownServer`, { method: "POST", headers: { cookie } });
+    expect(shutdown.status).toBe(403);
+    expect(((await shutdown.json()) as { message: string }).message).toMatch(/^SwarmUI's server settings/);
+    const socket = await refusedSocket(`${wsOrigin(s, "swarm-ui")}/api/installconfirmws`, {
+      headers: { cookie },
+    });
+    expect(socket.status).toBe(403);
+    const generate = await fetch(`${origin}/API/GenerateText2Image`, { method: "POST", headers: { cookie } });
+    expect(generate.status).toBe(200);
+    const seen = standinRequests(s.dirs, "swarm-ui").map((request) => request.url.toLowerCase());
+    expect(seen).toContain("/api/generatetext2image");
+    expect(seen.filter((url) => /shutdown|installconfirm/.test(url))).toEqual([]);
   });
 });

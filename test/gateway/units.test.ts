@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { ACTIVE_WINDOW_MS, Activity } from "../../server/gateway/activity.js";
+import { changeProblem, isChange, routedPath } from "../../server/gateway/changes.js";
 import { makeToolCookie, readToolCookie, TOOL_COOKIE_TTL_MS } from "../../server/gateway/cookies.js";
 import { prefixFor, rewritePrompt } from "../../server/gateway/prompt.js";
 import { TICKET_TTL_MS, Tickets } from "../../server/gateway/tickets.js";
+import { findTool, TOOLS, type ToolDefinition } from "../../server/tools/registry.js";
 
 describe("tickets", () => {
   it("are used once, for their tool, within 60 s of being issued", () => {
@@ -118,5 +120,76 @@ describe("activity", () => {
     expect(activity.activeArtists("lora-tool")).toEqual([]);
     expect(activity.lastActivityAt("comfy-ui")).toBe(new Date(2_000).toISOString());
     expect(ACTIVE_WINDOW_MS).toBe(5 * 60_000);
+  });
+});
+
+describe("changes to a tool itself", () => {
+  const tool = (id: string) => findTool(id)!;
+  const comfy = tool("comfy-ui");
+  const swarm = tool("swarm-ui");
+
+  it("are matched on the path as the tool routes it: decoded, slashes merged, prefixes taken off", () => {
+    expect(routedPath("/api/v2/manager/reboot?x=1#y", ["/api", "/v2"])).toBe("/manager/reboot");
+    expect(routedPath("//api//v2%2Fmanager/reboot", ["/api", "/v2"])).toBe("/manager/reboot");
+    expect(routedPath("/apiv2/manager", ["/api"])).toBe("/apiv2/manager");
+    expect(routedPath("/API/ShutdownServer", [], true)).toBe("/api/shutdownserver");
+    expect(routedPath("/bad%E0%A4%A", [])).toBe("/bad%E0%A4%A");
+    for (const [method, url] of [
+      ["POST", "/api/v2/manager/queue/task"],
+      ["POST", "/manager/queue/install"],
+      ["DELETE", "/v2/snapshot/remove"],
+      ["POST", "/api/customnode/install/git_url"],
+      ["POST", "/api/%762/manager/reboot"],
+    ])
+      expect(isChange(comfy, method!, url!), `${method} ${url}`).toBe(true);
+    for (const [method, url] of [
+      ["GET", "/api/v2/manager/queue/status"],
+      ["GET", "/api/manager/reboot"],
+      ["POST", "/api/manager/component/loads"],
+      ["POST", "/api/v2/customnode/import_fail_info_bulk"],
+      ["POST", "/api/prompt"],
+      ["POST", "/API/v2/manager/reboot"],
+    ])
+      expect(isChange(comfy, method!, url!), `${method} ${url}`).toBe(false);
+  });
+
+  it("SwarmUI's: its server calls in any case, over HTTP or a WebSocket, and Manager in its ComfyUI", () => {
+    for (const [method, url] of [
+      ["POST", "/API/ShutdownServer"],
+      ["POST", "/api/updateandrestart"],
+      ["POST", "/API/InstallExtension"],
+      ["POST", "/API/AdminAddUser"],
+      ["GET", "/API/InstallConfirmWS"],
+      ["POST", "/API/ChangeServerSettings"],
+      ["POST", "/API/RestartBackends"],
+      ["POST", "/ComfyBackendDirect/api/manager/reboot"],
+      ["POST", "/comfybackenddirect/api/v2/manager/queue/task"],
+    ])
+      expect(isChange(swarm, method!, url!), `${method} ${url}`).toBe(true);
+    for (const [method, url] of [
+      ["POST", "/API/GenerateText2Image"],
+      ["GET", "/API/GenerateText2ImageWS"],
+      ["POST", "/API/ListServerSettings"],
+      ["POST", "/API/GetNewSession"],
+      ["GET", "/ComfyBackendDirect/api/manager/queue/status"],
+      ["POST", "/ComfyBackendDirect/api/prompt"],
+    ])
+      expect(isChange(swarm, method!, url!), `${method} ${url}`).toBe(false);
+  });
+
+  it("are refused to artists and nobody, not to admins, and to none with TOOL_CHANGES_BY=everyone", () => {
+    const artist = { artist: "Rosa", isAdmin: false, adminMode: false };
+    const admin = { artist: "Razvan", isAdmin: true, adminMode: false };
+    const nobody = { artist: null, isAdmin: false, adminMode: false };
+    const reboot = ["POST", "/api/manager/reboot"] as const;
+    expect(changeProblem(comfy, ...reboot, artist, "admins")).toBe(
+      "ComfyUI-Manager's installs, updates, snapshots, settings and restart are for admins on this studio (TOOL_CHANGES_BY); ask an admin.",
+    );
+    expect(changeProblem(comfy, ...reboot, nobody, "admins")).not.toBeNull();
+    expect(changeProblem(comfy, ...reboot, admin, "admins")).toBeNull();
+    expect(changeProblem(comfy, ...reboot, artist, "everyone")).toBeNull();
+    // Tools without rules have no changes to refuse.
+    for (const each of TOOLS as readonly ToolDefinition[])
+      if (!each.changes) expect(isChange(each, "POST", "/api/manager/reboot")).toBe(false);
   });
 });
