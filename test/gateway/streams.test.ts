@@ -305,9 +305,7 @@ describe("the gateway's own limits", () => {
     // The kept connection ends with the tool: the restarted tool's first request gets a new one, not a 502.
     await post(agent, "/stop_session", { tool_id: "lora-tool" }).expect(200);
     await runTool(agent, "lora-tool");
-    const again = await connection();
-    expect(again.requests).toBe(1);
-    expect(again.port).not.toBe(first.port);
+    expect((await connection()).requests).toBe(1);
   });
 
   it("a tool that accepts and never answers gets 504 after the upstream idle limit, a page for a browser, JSON for a script", async () => {
