@@ -326,6 +326,7 @@ describe("changes to a tool itself (ComfyUI-Manager, SwarmUI's server)", () => {
       "/api//v2//manager/reboot",
       "/api/v2%2Fmanager/reboot",
       "/api/%762/manager/queue/install_model",
+      "/api/view/%2E%2E/manager/reboot",
     ];
     for (const url of changes) {
       const res = await send(s, rosaCookie, "POST", url);

@@ -132,6 +132,8 @@ describe("changes to a tool itself", () => {
     expect(routedPath("/api/v2/manager/reboot?x=1#y", ["/api", "/v2"])).toBe("/manager/reboot");
     expect(routedPath("//api//v2%2Fmanager/reboot", ["/api", "/v2"])).toBe("/manager/reboot");
     expect(routedPath("/apiv2/manager", ["/api"])).toBe("/apiv2/manager");
+    expect(routedPath("/api/x/../v2/./manager/reboot", ["/api", "/v2"])).toBe("/manager/reboot");
+    expect(routedPath("/api/x/%2E%2E/manager/reboot", ["/api", "/v2"])).toBe("/manager/reboot");
     expect(routedPath("/API/ShutdownServer", [], true)).toBe("/api/shutdownserver");
     expect(routedPath("/bad%E0%A4%A", [])).toBe("/bad%E0%A4%A");
     for (const [method, url] of [
@@ -140,6 +142,7 @@ describe("changes to a tool itself", () => {
       ["DELETE", "/v2/snapshot/remove"],
       ["POST", "/api/customnode/install/git_url"],
       ["POST", "/api/%762/manager/reboot"],
+      ["POST", "/api/view/../manager/reboot"],
     ])
       expect(isChange(comfy, method!, url!), `${method} ${url}`).toBe(true);
     for (const [method, url] of [
