@@ -2,37 +2,19 @@
  * Requests that change a tool itself for everyone (the registry's `changes`, see tools/changes.ts:
  * ComfyUI-Manager's installs and restart, SwarmUI's server settings, extensions and shutdown): with
  * TOOL_CHANGES_BY=admins only an admin makes them, the way only admins install custom nodes from the
- * studio. The path is matched as the tool would route it: decoded (`%2F` too), with `.` and `..` resolved
- * and runs of slashes as one, and a rule's `strip` prefixes taken off its front, so no spelling of a path
- * slips by.
+ * studio. The path is matched as the tool would route it (see routed-path.ts), with a rule's `strip`
+ * prefixes taken off its front, so no spelling of a path slips by.
  *
  * ```ts
  * changeProblem(tool, "POST", "/api/v2/manager/reboot", who, "admins");
  * // "ComfyUI-Manager's installs, updates, snapshots, settings and restart are for admins on this studio ..."
  * ```
  */
-import { posix } from "node:path";
 import type { Config } from "../config.js";
 import type { ChangeRule } from "../tools/changes.js";
 import type { ToolDefinition } from "../tools/registry.js";
 import type { Who } from "../users/who.js";
-
-/** The path of `url` as a tool routes it: decoded, normalized, `strip` prefixes taken off its front. */
-export function routedPath(url: string, strip: readonly string[], caseless = false): string {
-  let path = url.split(/[?#]/, 1)[0] ?? "";
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    // a broken escape stays as it is, and is matched as it is
-  }
-  // Dot segments and runs of slashes resolved, as the tool's URL parser does before routing.
-  path = posix.normalize(path);
-  if (caseless) path = path.toLowerCase();
-  for (const prefix of strip) {
-    if (path === prefix || path.startsWith(`${prefix}/`)) path = path.slice(prefix.length) || "/";
-  }
-  return path;
-}
+import { routedPath } from "./routed-path.js";
 
 function matches(rule: ChangeRule, method: string, url: string): boolean {
   if (!rule.methods.includes(method.toUpperCase())) return false;

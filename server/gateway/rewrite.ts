@@ -12,6 +12,7 @@ import getRawBody from "raw-body";
 import type { ToolDefinition } from "../tools/registry.js";
 import { sendJson } from "./pages.js";
 import { isPromptPath, isUsersPath, rewritePrompt } from "./prompt.js";
+import { routedPath } from "./routed-path.js";
 
 /** The largest prompt body the gateway reads to rewrite (prompts are JSON, images travel separately). */
 export const MAX_PROMPT_BYTES = 32 * 1024 * 1024;
@@ -23,7 +24,7 @@ export async function rewriteRequest(
   res: ServerResponse,
   artist: string | null,
 ): Promise<"answered" | "forward"> {
-  const pathname = (req.url ?? "/").split("?")[0]!;
+  const pathname = routedPath(req.url ?? "/", []);
   if (tool.rewrites.includes("comfy-user") && isUsersPath(pathname)) {
     // The studio owns the users: the page works as a single-user ComfyUI, each artist as themselves.
     if (req.method === "GET") sendJson(res, 200, { storage: "server", migrated: true });

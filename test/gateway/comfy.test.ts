@@ -224,6 +224,24 @@ describe("filename_prefix and studio_artist", () => {
       expect(body).toMatchObject({ success: false });
       expect(body.message, bad).toContain(bad);
     }
+    // However the prompt's path is spelled (sent as it is, not normalized by a URL parser first).
+    for (const spelling of ["/%70rompt", "/api//prompt", "/api/x/../prompt", "/./api/prompt"]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const request = http.request(
+          {
+            host: "127.0.0.1",
+            port: s.config.toolPorts["comfy-ui"],
+            path: spelling,
+            method: "POST",
+            headers: { cookie: rosaCookie, "Content-Type": "application/json" },
+          },
+          (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+        );
+        request.on("error", reject);
+        request.end(JSON.stringify(prompt({ "9": "../escape" })));
+      });
+      expect(status, spelling).toBe(400);
+    }
     const notJson = await fetch(`${toolOrigin(s, "comfy-ui")}/api/prompt`, {
       method: "POST",
       headers: { cookie: rosaCookie, "Content-Type": "application/json" },

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { ACTIVE_WINDOW_MS, Activity } from "../../server/gateway/activity.js";
-import { changeProblem, isChange, routedPath } from "../../server/gateway/changes.js";
+import { changeProblem, isChange } from "../../server/gateway/changes.js";
+import { routedPath } from "../../server/gateway/routed-path.js";
 import { makeToolCookie, readToolCookie, TOOL_COOKIE_TTL_MS } from "../../server/gateway/cookies.js";
 import { prefixFor, rewritePrompt } from "../../server/gateway/prompt.js";
 import { TICKET_TTL_MS, Tickets } from "../../server/gateway/tickets.js";
