@@ -77,3 +77,13 @@ export const SWARM_CHANGES: ToolChanges = {
     { ...COMFY_MANAGER, strip: ["/comfybackenddirect", ...COMFY_MANAGER.strip], caseless: true },
   ],
 };
+
+/**
+ * AI-Toolkit's UI keeps one settings record for everyone (`ui/src/app/api/settings/route.ts`): its Hugging
+ * Face token and its training, datasets and models folders. Reading it stays open (the new-job and dataset
+ * pages read the folders).
+ */
+export const AI_TOOLKIT_CHANGES: ToolChanges = {
+  what: "AI-Toolkit's settings (its Hugging Face token and folders)",
+  rules: [{ methods: WRITES, strip: [], prefixes: ["/api/settings"] }],
+};

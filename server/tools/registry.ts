@@ -3,7 +3,7 @@
  * scripts, readiness, installed check, output folders, what the gateway adds to its requests, how busy it
  * is) is read from here; no code branches on a tool id.
  */
-import { COMFY_CHANGES, SWARM_CHANGES, type ToolChanges } from "./changes.js";
+import { AI_TOOLKIT_CHANGES, COMFY_CHANGES, SWARM_CHANGES, type ToolChanges } from "./changes.js";
 
 export const TOOL_ACTIONS = ["install", "start", "update", "reinstall", "kill"] as const;
 export type ToolAction = (typeof TOOL_ACTIONS)[number];
@@ -129,6 +129,7 @@ export const TOOLS = [
     ready: { path: "/", accept: "any" },
     openPath: "/",
     rewrites: [],
+    changes: AI_TOOLKIT_CHANGES,
     description: "LoRA training with a web UI.",
     reinstallKeeps:
       "Kept: training configs, datasets, outputs, models, custom, extensions, data, the UI's database (aitk_db.db) and .env are moved into the fresh copy. The old folder is kept as ai-toolkit.old-{time} (under Old copies) until you delete it.",

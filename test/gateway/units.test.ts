@@ -181,6 +181,14 @@ describe("changes to a tool itself", () => {
       expect(isChange(swarm, method!, url!), `${method} ${url}`).toBe(false);
   });
 
+  it("AI-Toolkit's: a change of its shared settings, not a read of them", () => {
+    const aitk = tool("ai-toolkit");
+    expect(isChange(aitk, "POST", "/api/settings")).toBe(true);
+    expect(isChange(aitk, "POST", "//api/./settings?x")).toBe(true);
+    expect(isChange(aitk, "GET", "/api/settings")).toBe(false);
+    expect(isChange(aitk, "POST", "/api/jobs")).toBe(false);
+  });
+
   it("are refused to artists and nobody, not to admins, and to none with TOOL_CHANGES_BY=everyone", () => {
     const artist = { artist: "Rosa", isAdmin: false, adminMode: false };
     const admin = { artist: "Razvan", isAdmin: true, adminMode: false };
