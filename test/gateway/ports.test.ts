@@ -118,10 +118,10 @@ describe("a tool that restarts in place (ComfyUI-Manager's Restart: the same pro
     });
     expect(await restart.json()).toEqual({ restarting: 3000 });
 
-    // The first request may meet the kept connection the tool just closed (ECONNRESET), later ones its
+    // The first request may meet the kept connection the tool just closed (ECONNRESET, EPIPE), later ones its
     // closed port (ECONNREFUSED): the same answer either way.
     const sentence =
-      /^LoRA-Tool is not answering right now \((ECONNRESET|ECONNREFUSED|socket hang up)\); it may be restarting itself, or it stopped\.$/;
+      /^LoRA-Tool is not answering right now \((ECONNRESET|ECONNREFUSED|EPIPE|socket hang up)\); it may be restarting itself, or it stopped\.$/;
     const page = await fetch(`${origin}/`, { headers: { cookie, accept: "text/html" } });
     expect(page.status).toBe(502);
     const html = await page.text();
