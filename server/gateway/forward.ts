@@ -10,14 +10,18 @@
  * on one it is closing would fail.
  */
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import {
   createProxyMiddleware,
   debugProxyErrorsPlugin,
   fixRequestBody,
   proxyEventsPlugin,
+  responseInterceptor,
+  type Options,
   type RequestHandler,
 } from "http-proxy-middleware";
 import type { Logger } from "pino";
+import { withoutFields } from "./hidden.js";
 import { sendJson, sendPage, wantsHtml } from "./pages.js";
 
 /** What the gateway decided about a request, for the forwarder. */
@@ -27,6 +31,8 @@ export interface Route {
   studioUrl: string;
   /** Headers to set on the forwarded request (null: remove). */
   headers: Record<string, string | null>;
+  /** Fields of the tool's JSON answer this client must not see (the registry's `hidden`). */
+  hide?: readonly string[];
 }
 
 const routes = new WeakMap<IncomingMessage, Route>();
@@ -78,6 +84,8 @@ export interface ForwarderOptions {
 
 export interface Forwarder {
   handler: RequestHandler;
+  /** The same, for an answer whose route names fields to hide: read whole (it is small JSON), then sent. */
+  hiding: RequestHandler;
   /** Closes the idle connections to the tools (at shutdown). */
   close(): void;
 }
@@ -89,7 +97,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     maxFreeSockets: UPSTREAM_FREE_SOCKETS,
     scheduling: "lifo",
   });
-  const handler = createProxyMiddleware<IncomingMessage, ServerResponse>({
+  const mergeCookies = (proxyRes: IncomingMessage, res: ServerResponse) => {
+    // The tool's own cookies would replace the gateway's renewed one: both go.
+    const ours = res.getHeader("set-cookie");
+    const theirs = proxyRes.headers["set-cookie"];
+    if (ours !== undefined && theirs)
+      proxyRes.headers["set-cookie"] = [...theirs, ...(Array.isArray(ours) ? ours : [String(ours)])];
+  };
+  const common = {
     router: (req) => `http://127.0.0.1:${routeOf(req).port}`,
     agent,
     changeOrigin: false,
@@ -109,14 +124,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         proxyReq.once("timeout", () => timedOut.add(req));
       },
       proxyReqWs: (proxyReq, req) => applyHeaders(proxyReq, req),
-      proxyRes: (proxyRes, _req, res) => {
-        // The tool's own cookies would replace the gateway's renewed one: both go.
-        const ours = res.getHeader("set-cookie");
-        const theirs = proxyRes.headers["set-cookie"];
-        if (ours !== undefined && theirs)
-          proxyRes.headers["set-cookie"] = [...theirs, ...(Array.isArray(ours) ? ours : [String(ours)])];
-      },
-      error: (error, req, target) => {
+      proxyRes: (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) =>
+        mergeCookies(proxyRes, res),
+      error: (error: Error, req: IncomingMessage, target: ServerResponse | Socket) => {
         const route = routes.get(req);
         const code = (error as NodeJS.ErrnoException).code;
         if (!("writeHead" in target)) {
@@ -152,6 +162,27 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         else sendJson(res, late ? 504 : 502, { success: false, message: sentence });
       },
     },
+  } satisfies Options<IncomingMessage, ServerResponse>;
+  const hide = responseInterceptor<IncomingMessage, ServerResponse>((body, proxyRes, req, res) => {
+    // Not kept by a cache, nor matched to the full answer by its tag.
+    res.removeHeader("etag");
+    res.setHeader("cache-control", "no-store");
+    return Promise.resolve(withoutFields(body, proxyRes, routeOf(req).hide ?? []));
   });
-  return { handler, close: () => agent.destroy() };
+  return {
+    handler: createProxyMiddleware<IncomingMessage, ServerResponse>(common),
+    hiding: createProxyMiddleware<IncomingMessage, ServerResponse>({
+      ...common,
+      selfHandleResponse: true,
+      on: {
+        ...common.on,
+        proxyRes: (proxyRes, req, res) => {
+          mergeCookies(proxyRes, res);
+          // The interceptor answers (a 502 if the tool's answer breaks off) and never rejects.
+          void hide(proxyRes, req, res);
+        },
+      },
+    }),
+    close: () => agent.destroy(),
+  };
 }

@@ -42,7 +42,7 @@ export class Gateway {
     for (const tool of options.tools.manager.tools) {
       const port = new ToolPort(tool, options.config.toolPorts[tool.id as keyof Config["toolPorts"]], {
         ...options,
-        forward: forwarder.handler,
+        forward: forwarder,
       });
       const server = http.createServer((req, res) => void port.handle(req, res));
       server.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Buffer) => {

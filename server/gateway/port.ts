@@ -16,7 +16,8 @@ import { toolCookieHeader } from "./access.js";
 import type { Activity } from "./activity.js";
 import type { ComfyUsers } from "./comfy-users.js";
 import { decide, type Admit, type DecideDeps, type Refusal } from "./decide.js";
-import { setRoute } from "./forward.js";
+import { setRoute, type Forwarder } from "./forward.js";
+import { hiddenFields } from "./hidden.js";
 import type { ApiKeys } from "./keys.js";
 import { studioOrigin, toolPortCookie } from "./origin.js";
 import { sendJson, sendRefusal } from "./pages.js";
@@ -36,10 +37,8 @@ export interface PortDeps {
   secret: string;
   comfyUsers: ComfyUsers | null;
   logger: Logger;
-  forward: {
-    (req: IncomingMessage, res: ServerResponse): Promise<void>;
-    upgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
-  };
+  /** The forwarders (forward.ts): `handler` streams, `hiding` blanks the registry's hidden fields. */
+  forward: Pick<Forwarder, "handler" | "hiding">;
 }
 
 /**
@@ -88,8 +87,9 @@ export class ToolPort {
           toolPortCookie(this.deps.secret, this.tool.id, this.port, who.artist, req),
         );
       }
-      this.route(req, decision.port, headers);
-      await this.deps.forward(req, res);
+      const hide = hiddenFields(this.tool, who, req.method ?? "GET", req.url);
+      this.route(req, decision.port, headers, hide);
+      await (hide ? this.deps.forward.hiding : this.deps.forward.handler)(req, res);
     } catch (error) {
       this.fail(res, error);
     }
@@ -114,7 +114,7 @@ export class ToolPort {
       this.route(req, decision.port, headers);
       const artist = decision.who.artist;
       countMessages(socket, () => this.deps.activity.seen(this.tool.id, artist, true));
-      this.deps.forward.upgrade(req, socket, head);
+      this.deps.forward.handler.upgrade(req, socket, head);
     } catch (error) {
       this.deps.logger.error({ err: error, tool: this.tool.id }, "the gateway failed a WebSocket");
       socket.destroy();
@@ -146,12 +146,18 @@ export class ToolPort {
     return headers;
   }
 
-  private route(req: IncomingMessage, port: number, headers: Record<string, string | null>): void {
+  private route(
+    req: IncomingMessage,
+    port: number,
+    headers: Record<string, string | null>,
+    hide: readonly string[] | null = null,
+  ): void {
     setRoute(req, {
       port,
       toolName: this.tool.name,
       studioUrl: studioOrigin(this.deps.config, req),
       headers,
+      ...(hide ? { hide } : {}),
     });
   }
 

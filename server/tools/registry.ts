@@ -60,6 +60,11 @@ export interface ToolDefinition {
    * their `execution_state`.
    */
   readonly busy?: { readonly kind: "comfy-queue" | "jupyter-kernels"; readonly path: string };
+  /**
+   * A JSON answer whose top-level `fields` only admins see (the gateway blanks them for anyone else), for a
+   * GET of `path` (as the tool routes it).
+   */
+  readonly hidden?: { readonly path: string; readonly fields: readonly string[] };
   /** Requests that change the tool itself for everyone: with TOOL_CHANGES_BY=admins, admins' alone. */
   readonly changes?: ToolChanges;
   /** With COMFYUI_INSTANCES: one instance per GPU, all behind the one public port. */
@@ -130,6 +135,8 @@ export const TOOLS = [
     openPath: "/",
     rewrites: [],
     changes: AI_TOOLKIT_CHANGES,
+    // Its settings page shows the Hugging Face token an admin typed in (`ui/src/app/api/settings/route.ts`).
+    hidden: { path: "/api/settings", fields: ["HF_TOKEN"] },
     description: "LoRA training with a web UI.",
     reinstallKeeps:
       "Kept: training configs, datasets, outputs, models, custom, extensions, data, the UI's database (aitk_db.db) and .env are moved into the fresh copy. The old folder is kept as ai-toolkit.old-{time} (under Old copies) until you delete it.",

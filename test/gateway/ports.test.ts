@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait.js";
 import { post, toolStatus, waitState } from "../helpers/http.js";
 import { standinRecord } from "../helpers/standin.js";
-import { standinMode } from "../helpers/studio.js";
+import { install, standinMode } from "../helpers/studio.js";
 import {
   enter,
   RAZVAN,
@@ -140,6 +140,33 @@ describe("a tool that restarts in place (ComfyUI-Manager's Restart: the same pro
       what: "the tool to answer again",
     });
     expect(await toolStatus(rosa, "lora-tool")).toMatchObject({ state: "running", pid: running.pid });
+  });
+});
+
+describe("fields only admins see (AI-Toolkit's settings hold the Hugging Face token an admin typed in)", () => {
+  it("are blanked for an artist, compressed answers too, and left for an admin; the rest of the answer passes", async () => {
+    const s = await studio({ env: { STUDIO_PASSWORD: PASSWORD } });
+    install(s.dirs, "ai-toolkit");
+    const rosa = await signInAs(s, ROSA, PASSWORD);
+    await runTool(rosa, "ai-toolkit");
+    const settings = async (cookie: string, query = "") => {
+      const res = await fetch(`${toolOrigin(s, "ai-toolkit")}/api/settings${query}`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      return { body: (await res.json()) as Record<string, string>, headers: res.headers };
+    };
+    const folders = {
+      TRAINING_FOLDER: "/workspace/ai-toolkit/output",
+      DATASETS_FOLDER: "/workspace/ai-toolkit/datasets",
+    };
+    const artist = (await enter(rosa, "ai-toolkit")).cookie;
+    for (const query of ["", "?gzip=1"]) {
+      const seen = await settings(artist, query);
+      expect(seen.body, query).toEqual({ HF_TOKEN: "", ...folders });
+      expect(seen.headers.get("cache-control")).toBe("no-store");
+      expect(seen.headers.get("etag")).toBeNull();
+    }
+    const admin = (await enter(await signInAs(s, RAZVAN, PASSWORD), "ai-toolkit")).cookie;
+    expect((await settings(admin)).body).toEqual({ HF_TOKEN: "hf_standin_typed_in", ...folders });
   });
 });
 
