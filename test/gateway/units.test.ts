@@ -128,6 +128,13 @@ describe("changes to a tool itself", () => {
   const tool = (id: string) => findTool(id)!;
   const comfy = tool("comfy-ui");
   const swarm = tool("swarm-ui");
+  /** Expects each "METHOD path" to be a change of `of` (or not). */
+  const expectChanges = (of: ToolDefinition, requests: string[], expected: boolean) => {
+    for (const request of requests) {
+      const [method, url] = request.split(" ");
+      expect(isChange(of, method!, url!), request).toBe(expected);
+    }
+  };
 
   it("are matched on the path as the tool routes it: decoded, slashes merged, prefixes taken off", () => {
     expect(routedPath("/api/v2/manager/reboot?x=1#y", ["/api", "/v2"])).toBe("/manager/reboot");
@@ -137,48 +144,60 @@ describe("changes to a tool itself", () => {
     expect(routedPath("/api/x/%2E%2E/manager/reboot", ["/api", "/v2"])).toBe("/manager/reboot");
     expect(routedPath("/API/ShutdownServer", [], true)).toBe("/api/shutdownserver");
     expect(routedPath("/bad%E0%A4%A", [])).toBe("/bad%E0%A4%A");
-    for (const [method, url] of [
-      ["POST", "/api/v2/manager/queue/task"],
-      ["POST", "/manager/queue/install"],
-      ["DELETE", "/v2/snapshot/remove"],
-      ["POST", "/api/customnode/install/git_url"],
-      ["POST", "/api/%762/manager/reboot"],
-      ["POST", "/api/view/../manager/reboot"],
-    ])
-      expect(isChange(comfy, method!, url!), `${method} ${url}`).toBe(true);
-    for (const [method, url] of [
-      ["GET", "/api/v2/manager/queue/status"],
-      ["GET", "/api/manager/reboot"],
-      ["POST", "/api/manager/component/loads"],
-      ["POST", "/api/v2/customnode/import_fail_info_bulk"],
-      ["POST", "/api/prompt"],
-      ["POST", "/API/v2/manager/reboot"],
-    ])
-      expect(isChange(comfy, method!, url!), `${method} ${url}`).toBe(false);
+    expectChanges(
+      comfy,
+      [
+        "POST /api/v2/manager/queue/task",
+        "POST /manager/queue/install",
+        "DELETE /v2/snapshot/remove",
+        "POST /api/customnode/install/git_url",
+        "POST /api/%762/manager/reboot",
+        "POST /api/view/../manager/reboot",
+      ],
+      true,
+    );
+    expectChanges(
+      comfy,
+      [
+        "GET /api/v2/manager/queue/status",
+        "GET /api/manager/reboot",
+        "POST /api/manager/component/loads",
+        "POST /api/v2/customnode/import_fail_info_bulk",
+        "POST /api/prompt",
+        "POST /API/v2/manager/reboot",
+      ],
+      false,
+    );
   });
 
   it("SwarmUI's: its server calls in any case, over HTTP or a WebSocket, and Manager in its ComfyUI", () => {
-    for (const [method, url] of [
-      ["POST", "/API/ShutdownServer"],
-      ["POST", "/api/updateandrestart"],
-      ["POST", "/API/InstallExtension"],
-      ["POST", "/API/AdminAddUser"],
-      ["GET", "/API/InstallConfirmWS"],
-      ["POST", "/API/ChangeServerSettings"],
-      ["POST", "/API/RestartBackends"],
-      ["POST", "/ComfyBackendDirect/api/manager/reboot"],
-      ["POST", "/comfybackenddirect/api/v2/manager/queue/task"],
-    ])
-      expect(isChange(swarm, method!, url!), `${method} ${url}`).toBe(true);
-    for (const [method, url] of [
-      ["POST", "/API/GenerateText2Image"],
-      ["GET", "/API/GenerateText2ImageWS"],
-      ["POST", "/API/ListServerSettings"],
-      ["POST", "/API/GetNewSession"],
-      ["GET", "/ComfyBackendDirect/api/manager/queue/status"],
-      ["POST", "/ComfyBackendDirect/api/prompt"],
-    ])
-      expect(isChange(swarm, method!, url!), `${method} ${url}`).toBe(false);
+    expectChanges(
+      swarm,
+      [
+        "POST /API/ShutdownServer",
+        "POST /api/updateandrestart",
+        "POST /API/InstallExtension",
+        "POST /API/AdminAddUser",
+        "GET /API/InstallConfirmWS",
+        "POST /API/ChangeServerSettings",
+        "POST /API/RestartBackends",
+        "POST /ComfyBackendDirect/api/manager/reboot",
+        "POST /comfybackenddirect/api/v2/manager/queue/task",
+      ],
+      true,
+    );
+    expectChanges(
+      swarm,
+      [
+        "POST /API/GenerateText2Image",
+        "GET /API/GenerateText2ImageWS",
+        "POST /API/ListServerSettings",
+        "POST /API/GetNewSession",
+        "GET /ComfyBackendDirect/api/manager/queue/status",
+        "POST /ComfyBackendDirect/api/prompt",
+      ],
+      false,
+    );
   });
 
   it("AI-Toolkit's: a change of its shared settings, not a read of them", () => {
