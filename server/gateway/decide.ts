@@ -58,6 +58,15 @@ export async function decide(
   res: ServerResponse | null,
 ): Promise<Decision | "answered"> {
   const { tool } = d;
+  // A full URL as the target (absolute-form, meant for proxies) would be routed by the tool on a path the
+  // gateway's rules never saw: only paths are taken.
+  if (!(req.url ?? "/").startsWith("/"))
+    return {
+      ok: false,
+      status: 400,
+      title: "Bad request",
+      sentence: `${tool.name} is asked by path (/...), not by a full URL.`,
+    };
   const entry = identify(req, d.access);
   if (entry.kind === "bad-key")
     return {

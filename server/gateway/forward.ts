@@ -97,7 +97,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     maxFreeSockets: UPSTREAM_FREE_SOCKETS,
     scheduling: "lifo",
   });
-  const mergeCookies = (proxyRes: IncomingMessage, res: ServerResponse) => {
+  const takeAnswer = (proxyRes: IncomingMessage, res: ServerResponse) => {
+    // Connection and Keep-Alive are about the kept connection to the tool, not the client's: the client's
+    // own ("close" included) is answered by the studio's server.
+    delete proxyRes.headers.connection;
+    delete proxyRes.headers["keep-alive"];
     // The tool's own cookies would replace the gateway's renewed one: both go.
     const ours = res.getHeader("set-cookie");
     const theirs = proxyRes.headers["set-cookie"];
@@ -125,7 +129,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       },
       proxyReqWs: (proxyReq, req) => applyHeaders(proxyReq, req),
       proxyRes: (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) =>
-        mergeCookies(proxyRes, res),
+        takeAnswer(proxyRes, res),
       error: (error: Error, req: IncomingMessage, target: ServerResponse | Socket) => {
         const route = routes.get(req);
         const code = (error as NodeJS.ErrnoException).code;
@@ -177,8 +181,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       on: {
         ...common.on,
         proxyRes: (proxyRes, req, res) => {
-          mergeCookies(proxyRes, res);
-          // The interceptor answers (a 502 if the tool's answer breaks off) and never rejects.
+          takeAnswer(proxyRes, res);
+          // The interceptor ends the answer itself, also when the tool's answer breaks off; it never rejects.
           void hide(proxyRes, req, res);
         },
       },

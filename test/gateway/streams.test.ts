@@ -6,11 +6,12 @@
  */
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import http from "node:http";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, spawnStudio, type StudioProcess } from "../helpers/built.js";
 import { post, type Agent } from "../helpers/http.js";
 import { peakBytes, resetPeak, rssBytes } from "../helpers/memory.js";
-import { comfyPrompts, standinDownloads, standinUploads } from "../helpers/standin.js";
+import { comfyPrompts, standinDownloads, standinRequests, standinUploads } from "../helpers/standin.js";
 import { install, makeDirs, removeDirs, type TestDirs } from "../helpers/studio.js";
 import { waitFor } from "../helpers/wait.js";
 import {
@@ -306,6 +307,40 @@ describe("the gateway's own limits", () => {
     await post(agent, "/stop_session", { tool_id: "lora-tool" }).expect(200);
     await runTool(agent, "lora-tool");
     expect((await connection()).requests).toBe(1);
+  });
+
+  it("a client's Connection: close is honoured although the tool's connection is kept; a full URL as the target is refused", async () => {
+    const s = await studio();
+    const agent = await signInAs(s, ROSA);
+    await runTool(agent, "lora-tool");
+    const { cookie } = await enter(agent, "lora-tool");
+    const port = s.config.toolPorts["lora-tool"];
+    /** One request written as it is; the whole answer once the gateway ends the connection. */
+    const exchange = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, "127.0.0.1", () =>
+          socket.write(
+            `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\n` +
+              "Content-Length: 2\r\nConnection: close\r\n\r\n{}",
+          ),
+        );
+        let text = "";
+        socket.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+        socket.setTimeout(5_000, () => socket.destroy(new Error(`the gateway kept ${target} open`)));
+      });
+    const closed = await exchange("/_standin/connection");
+    expect(closed).toMatch(/^HTTP\/1\.1 200 /);
+    expect(closed).toMatch(/\r\nconnection: close\r\n/i);
+    expect(closed).not.toMatch(/\r\nkeep-alive:/i);
+
+    const full = await exchange(`http://127.0.0.1:${port}/_standin/hang`);
+    expect(full).toMatch(/^HTTP\/1\.1 400 /);
+    expect(full).toContain("LoRA-Tool is asked by path (/...), not by a full URL.");
+    expect(standinRequests(s.dirs, "lora-tool").filter((request) => request.url.includes("hang"))).toEqual(
+      [],
+    );
   });
 
   it("a tool that accepts and never answers gets 504 after the upstream idle limit, a page for a browser, JSON for a script", async () => {
